@@ -1,0 +1,22 @@
+import { expect, type Page } from '@playwright/test';
+import { decodePng, type Rgba } from './png.ts';
+
+export const ARTIFACTS = 'e2e/artifacts';
+
+/**
+ * Open the workbench and wait until the demo case is on screen. `commit` rather than `load`:
+ * the page keeps its main thread busy parsing the CT, and the load event can lag far behind.
+ */
+export async function openWorkbench(page: Page): Promise<void> {
+  await page.goto('/', { waitUntil: 'commit' });
+  await page.waitForFunction(() => window.__ftw?.isReady() === true, null, { timeout: 90_000 });
+  await expect(page.getByTestId('case-image-name')).toHaveText('example_ct.nii.gz');
+}
+
+/** What the viewer canvas shows, decoded. */
+export async function canvasPixels(page: Page, saveAs?: string): Promise<Rgba> {
+  // Two animation frames: niivue draws on the next frame after a state change.
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  const png = await page.getByTestId('viewer-canvas').screenshot(saveAs ? { path: `${ARTIFACTS}/${saveAs}` } : {});
+  return decodePng(png);
+}

@@ -1,0 +1,82 @@
+import type { ProjectLabelName } from '../../core/labels.ts';
+import { WINDOW_PRESETS, type WindowPresetId } from '../viewer/windowPresets.ts';
+import { LAYOUT_NAMES, useViewStore, type Layout } from '../stores/viewStore.ts';
+import { useCaseStore } from '../stores/caseStore.ts';
+import { useLabelStore } from '../stores/labelStore.ts';
+import { useUiStore } from '../stores/uiStore.ts';
+import { ActionRegistry, type Action } from './registry.ts';
+
+/** The slice of the viewer controller actions need; a fake in tests. */
+export interface ViewerApi {
+  setWindowPreset(id: WindowPresetId): void;
+  setLayout(layout: Layout): void;
+  setLabelVisibility(key: ProjectLabelName, visible: boolean): void;
+  toggleAllLabels(): void;
+  adjustAllOpacity(delta: number): void;
+}
+
+export interface AppActionDeps {
+  viewer: ViewerApi;
+  pickImage: () => void;
+  pickLabels: () => void;
+  loadDemo: () => void;
+}
+
+const LAYOUT_KEYS: Record<Layout, string> = { multiplanar: 'M', axial: 'A', coronal: 'C', sagittal: 'S', render: 'R' };
+
+/** Legend slots: Shift+1.. toggles the n-th label in the legend, whatever the scheme. */
+export const LABEL_SLOTS = 6;
+
+const hasImage = () => useCaseStore.getState().image !== null;
+const hasLabels = () => useLabelStore.getState().labels.length > 0;
+
+export function createAppActions({ viewer, pickImage, pickLabels, loadDemo }: AppActionDeps): Action[] {
+  const ui = () => useUiStore.getState();
+  const actions: Action[] = [
+    { id: 'file.openImage', label: 'Open image…', group: 'File', shortcut: 'O', perform: pickImage },
+    { id: 'file.openLabels', label: 'Open label map…', group: 'File', shortcut: 'Shift+O', perform: pickLabels, enabled: hasImage },
+    { id: 'file.loadDemo', label: 'Load demo case', group: 'File', shortcut: 'D', perform: loadDemo },
+    ...WINDOW_PRESETS.map<Action>((p, n) => ({
+      id: `window.${p.id}`,
+      label: `${p.name} window (${p.description})`,
+      group: 'Window',
+      shortcut: String(n + 1),
+      perform: () => viewer.setWindowPreset(p.id),
+    })),
+    ...(Object.keys(LAYOUT_NAMES) as Layout[]).map<Action>((layout) => ({
+      id: `view.${layout}`,
+      label: LAYOUT_NAMES[layout],
+      group: 'View',
+      shortcut: LAYOUT_KEYS[layout],
+      perform: () => viewer.setLayout(layout),
+    })),
+    { id: 'labels.toggleAll', label: 'Show / hide all labels', group: 'Labels', shortcut: 'L', perform: () => viewer.toggleAllLabels(), enabled: hasLabels },
+    { id: 'labels.opacityUp', label: 'More opaque labels', group: 'Labels', shortcut: ']', perform: () => viewer.adjustAllOpacity(0.1), enabled: hasLabels },
+    { id: 'labels.opacityDown', label: 'More transparent labels', group: 'Labels', shortcut: '[', perform: () => viewer.adjustAllOpacity(-0.1), enabled: hasLabels },
+    ...Array.from({ length: LABEL_SLOTS }, (_, n): Action => ({
+      id: `labels.toggle${n + 1}`,
+      label: `Show / hide legend entry ${n + 1}`,
+      group: 'Labels',
+      shortcut: `Shift+${n + 1}`,
+      perform: () => {
+        const entry = useLabelStore.getState().labels[n];
+        if (entry) viewer.setLabelVisibility(entry.key, !entry.visible);
+      },
+      enabled: () => useLabelStore.getState().labels.length > n,
+    })),
+    { id: 'navigate.goToVoxel', label: 'Go to voxel…', group: 'Navigate', shortcut: 'G', perform: () => ui().requestGoToFocus(), enabled: hasImage },
+    { id: 'help.toggle', label: 'Keyboard shortcuts', group: 'Help', shortcut: '?', perform: () => ui().toggleOverlay('help') },
+    { id: 'help.about', label: 'About, data & privacy', group: 'Help', shortcut: 'I', perform: () => ui().toggleOverlay('about') },
+    { id: 'help.close', label: 'Close dialog', group: 'Help', shortcut: 'Escape', perform: () => ui().openOverlay(null), enabled: () => ui().overlay !== null },
+  ];
+  return actions;
+}
+
+export function createRegistry(deps: AppActionDeps): ActionRegistry {
+  return new ActionRegistry().registerAll(createAppActions(deps));
+}
+
+/** Current layout, for toolbar pressed states. */
+export function currentLayout(): Layout {
+  return useViewStore.getState().layout;
+}

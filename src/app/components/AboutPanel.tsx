@@ -1,0 +1,37 @@
+import { useUiStore } from '../stores/uiStore.ts';
+import { Modal } from './Modal.tsx';
+
+export function AboutPanel() {
+  const open = useUiStore((s) => s.overlay === 'about');
+  const close = () => useUiStore.getState().openOverlay(null);
+  if (!open) return null;
+  return (
+    <Modal title="About FreeTumor Workbench" onClose={close} testId="about-panel">
+      <p>
+        A browser workbench for research on synthetic tumours in CT, after the FreeTumor method. Research use only; not a
+        medical device and not for diagnosis.
+      </p>
+      <h3>Privacy</h3>
+      <p data-testid="privacy-statement">
+        Patient data never leaves this machine. Images you open are read by this browser tab from your disk; nothing is
+        uploaded, and computation runs locally (WebGPU, WebGL or CPU).
+      </p>
+      <h3>Demo data</h3>
+      <p data-testid="demo-attribution">
+        The demo CT (<code>example_ct.nii.gz</code>) and its label map (<code>example_seg.nii.gz</code>) come from the{' '}
+        <strong>TotalSegmentator</strong> repository (github.com/wasserth/TotalSegmentator,{' '}
+        <code>tests/reference_files/</code>), licensed under the <strong>Apache License 2.0</strong>.
+      </p>
+      <p>
+        The labels are <strong>TotalSegmentator model output</strong>, not manual annotation. The scan's provenance and
+        consent are not documented by the source.
+      </p>
+      <blockquote className="citation">
+        Wasserthal J. et al., “TotalSegmentator: Robust Segmentation of 104 Anatomic Structures in CT Images”,
+        Radiology: Artificial Intelligence, 2023.
+      </blockquote>
+      <h3>Software</h3>
+      <p className="muted">Viewer: NiiVue. Compute: TensorFlow.js. UI: React.</p>
+    </Modal>
+  );
+}

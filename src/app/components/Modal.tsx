@@ -1,0 +1,32 @@
+import { useEffect, useRef, type ReactNode } from 'react';
+
+interface Props {
+  title: string;
+  onClose: () => void;
+  children: ReactNode;
+  testId: string;
+  wide?: boolean;
+}
+
+export function Modal({ title, onClose, children, testId, wide = false }: Props) {
+  const closeRef = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    // Focus inside the dialog so Escape and Tab act on it, then give focus back on close.
+    const previous = document.activeElement as HTMLElement | null;
+    closeRef.current?.focus();
+    return () => previous?.focus?.();
+  }, []);
+  return (
+    <div className="modal-backdrop" onMouseDown={(e) => e.target === e.currentTarget && onClose()}>
+      <div className={wide ? 'modal is-wide' : 'modal'} role="dialog" aria-modal="true" aria-label={title} data-testid={testId}>
+        <header className="modal-header">
+          <h2>{title}</h2>
+          <button ref={closeRef} type="button" className="btn btn-ghost" onClick={onClose} aria-label="Close">
+            ×
+          </button>
+        </header>
+        <div className="modal-body">{children}</div>
+      </div>
+    </div>
+  );
+}

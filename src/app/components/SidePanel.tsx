@@ -1,0 +1,13 @@
+import { CasePanel } from './CasePanel.tsx';
+import { WindowPanel } from './WindowPanel.tsx';
+import { LabelPanel } from './LabelPanel.tsx';
+
+export function SidePanel() {
+  return (
+    <aside className="sidepanel" aria-label="Case, window and labels">
+      <CasePanel />
+      <WindowPanel />
+      <LabelPanel />
+    </aside>
+  );
+}

@@ -1,0 +1,62 @@
+import { useStatusStore } from '../stores/statusStore.ts';
+import { useCaseStore } from '../stores/caseStore.ts';
+
+function Backend() {
+  const { backendState, backend, backendError } = useStatusStore();
+  if (backendState === 'initialising') {
+    return (
+      <span className="status-item" data-testid="status-backend" data-backend="">
+        <span className="spinner" aria-hidden="true" /> Compute: starting…
+      </span>
+    );
+  }
+  if (backendState === 'failed' || !backend) {
+    return (
+      <span className="status-item is-error" data-testid="status-backend" data-backend="none" title={backendError ?? ''}>
+        Compute: unavailable
+      </span>
+    );
+  }
+  const tip = [
+    backend.adapter ? `Adapter: ${backend.adapter}` : null,
+    backend.isFallbackAdapter ? 'Software fallback adapter (no hardware GPU): expect slow compute.' : null,
+    ...backend.failures.map((f) => `${f.name} failed: ${f.error}`),
+  ]
+    .filter(Boolean)
+    .join('\n');
+  return (
+    <span className="status-item" data-testid="status-backend" data-backend={backend.name} title={tip}>
+      <span className={`dot dot-${backend.name}`} aria-hidden="true" />
+      tfjs <strong data-testid="status-backend-name">{backend.name}</strong>
+      {backend.adapter ? <span className="muted"> · {backend.adapter}</span> : null}
+      {backend.isFallbackAdapter ? <span className="muted"> (software)</span> : null}
+    </span>
+  );
+}
+
+function Messages() {
+  const { messages, dismissMessage } = useStatusStore();
+  const last = messages[messages.length - 1];
+  if (!last) return <span className="status-item muted">Ready</span>;
+  return (
+    <span className={`status-item status-message is-${last.level}`} role={last.level === 'error' ? 'alert' : 'status'} data-testid="status-message" data-level={last.level}>
+      {last.text}
+      <button type="button" className="link-btn" onClick={() => dismissMessage(last.id)} aria-label="Dismiss message">
+        ×
+      </button>
+    </span>
+  );
+}
+
+export function StatusBar() {
+  const loading = useCaseStore((s) => s.loading);
+  return (
+    <footer className="statusbar">
+      <Messages />
+      <span className="toolbar-spacer" />
+      {loading ? <span className="status-item">Loading {loading}…</span> : null}
+      <span className="status-item muted">Local only · nothing uploaded</span>
+      <Backend />
+    </footer>
+  );
+}

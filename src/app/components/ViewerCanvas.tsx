@@ -1,0 +1,35 @@
+import { useEffect, useRef } from 'react';
+import { useCaseStore } from '../stores/caseStore.ts';
+import { ReadoutBar } from './ReadoutBar.tsx';
+
+interface Props {
+  onCanvas: (canvas: HTMLCanvasElement) => void;
+}
+
+export function ViewerCanvas({ onCanvas }: Props) {
+  const canvas = useRef<HTMLCanvasElement>(null);
+  const image = useCaseStore((s) => s.image);
+  const loading = useCaseStore((s) => s.loading);
+  useEffect(() => {
+    if (canvas.current) onCanvas(canvas.current);
+  }, [onCanvas]);
+  return (
+    <main className="viewer" aria-label="Image viewer">
+      <ReadoutBar />
+      <div className="viewer-stage">
+        <canvas ref={canvas} className="viewer-canvas" data-testid="viewer-canvas" tabIndex={0} />
+        {!image && !loading ? (
+          <div className="viewer-empty">
+            <p>No image open</p>
+            <p className="muted">Open a NIfTI file, drop one here, or press D for the demo case.</p>
+          </div>
+        ) : null}
+        {loading ? (
+          <div className="viewer-loading" data-testid="viewer-loading">
+            <span className="spinner" aria-hidden="true" /> Loading {loading}…
+          </div>
+        ) : null}
+      </div>
+    </main>
+  );
+}

@@ -1,0 +1,68 @@
+import { createRoot } from 'react-dom/client';
+import './styles.css';
+import { App } from './App.tsx';
+import { AppContext, type AppServices } from './appContext.tsx';
+import { ViewerController } from './viewer/ViewerController.ts';
+import { createRegistry } from './actions/appActions.ts';
+import { attachKeyboard } from './actions/keyboard.ts';
+import { bridgeViewerToStores } from './bridge.ts';
+import { openLocalFiles } from './files/openLocalFiles.ts';
+import { startComputeWorker } from './compute/computeClient.ts';
+import { DEMO_IMAGE, DEMO_LABELS } from './demoCase.ts';
+import { useStatusStore } from './stores/statusStore.ts';
+import { installTestHook } from './testHook.ts';
+
+const viewer = new ViewerController();
+bridgeViewerToStores(viewer);
+
+let pickers = { image: () => {}, labels: () => {} };
+
+function loadDemo(): Promise<void> {
+  return viewer.loadCase(DEMO_IMAGE, DEMO_LABELS, 'demo').catch((err: unknown) => {
+    useStatusStore.getState().pushMessage('error', `Could not load the demo case: ${err instanceof Error ? err.message : String(err)}`);
+  });
+}
+
+const actions = createRegistry({
+  viewer,
+  pickImage: () => pickers.image(),
+  pickLabels: () => pickers.labels(),
+  loadDemo: () => void loadDemo(),
+});
+attachKeyboard(actions);
+
+const services: AppServices = {
+  viewer,
+  actions,
+  openFiles: (files, role) => openLocalFiles(viewer, files, role),
+  registerPickers: (p) => {
+    pickers = p;
+  },
+};
+
+let resolveReady: () => void = () => {};
+installTestHook(new Promise<void>((r) => (resolveReady = r)));
+
+let attached = false;
+async function onCanvas(canvas: HTMLCanvasElement): Promise<void> {
+  if (attached) return;
+  attached = true;
+  try {
+    await viewer.attach(canvas);
+    await loadDemo();
+  } catch (err) {
+    useStatusStore.getState().pushMessage('error', `The viewer could not start (WebGL2 needed): ${err instanceof Error ? err.message : String(err)}`);
+  } finally {
+    resolveReady();
+  }
+}
+
+// tfjs initialises in its worker, off this thread, so it can start alongside the viewer.
+startComputeWorker();
+const handleCanvas = (c: HTMLCanvasElement) => void onCanvas(c);
+
+createRoot(document.getElementById('root')!).render(
+  <AppContext.Provider value={services}>
+    <App onCanvas={handleCanvas} />
+  </AppContext.Provider>,
+);

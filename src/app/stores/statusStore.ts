@@ -1,0 +1,54 @@
+import { create } from 'zustand';
+
+export type BackendName = 'webgpu' | 'webgl' | 'cpu';
+
+export interface BackendInfo {
+  name: BackendName;
+  /** e.g. "google / swiftshader", when WebGPU exposes it. */
+  adapter: string | null;
+  isFallbackAdapter: boolean | null;
+  /** Backends tried before this one, with the reason each failed. */
+  failures: { name: string; error: string }[];
+}
+
+export type MessageLevel = 'info' | 'error';
+
+export interface StatusMessage {
+  id: number;
+  level: MessageLevel;
+  text: string;
+}
+
+interface StatusState {
+  backendState: 'initialising' | 'ready' | 'failed';
+  backend: BackendInfo | null;
+  backendError: string | null;
+  messages: StatusMessage[];
+  setBackend: (b: BackendInfo) => void;
+  setBackendFailed: (error: string) => void;
+  pushMessage: (level: MessageLevel, text: string) => number;
+  dismissMessage: (id: number) => void;
+  clearMessages: () => void;
+  reset: () => void;
+}
+
+let nextId = 1;
+const MAX_MESSAGES = 5;
+
+export const useStatusStore = create<StatusState>()((set) => ({
+  backendState: 'initialising',
+  backend: null,
+  backendError: null,
+  messages: [],
+  setBackend: (backend) => set({ backend, backendState: 'ready', backendError: null }),
+  setBackendFailed: (backendError) => set({ backendState: 'failed', backend: null, backendError }),
+  pushMessage: (level, text) => {
+    const id = nextId++;
+    // Keep only the newest few: old messages are noise in a status area.
+    set((s) => ({ messages: [...s.messages, { id, level, text }].slice(-MAX_MESSAGES) }));
+    return id;
+  },
+  dismissMessage: (id) => set((s) => ({ messages: s.messages.filter((m) => m.id !== id) })),
+  clearMessages: () => set({ messages: [] }),
+  reset: () => set({ backendState: 'initialising', backend: null, backendError: null, messages: [] }),
+}));

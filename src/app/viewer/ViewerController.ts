@@ -1,0 +1,466 @@
+import { MULTIPLANAR_TYPE, NVImage, Niivue, SHOW_RENDER, SLICE_TYPE, type NiiVueLocation } from '@niivue/niivue';
+import type { Mat4, Vec3 } from '../../core/volume.ts';
+import { voxelToWorld } from '../../core/volume.ts';
+import type { LabelMap, ProjectLabelName } from '../../core/labels.ts';
+import { Emitter } from './emitter.ts';
+import { flattenAffine, insideVolume, invertAffine, spacingFromAffine, worldToVoxel } from './geometry.ts';
+import {
+  countIds,
+  describeLabel,
+  detectScheme,
+  labelMapOf,
+  maskCentroid,
+  maskOf,
+  projectLabelsOf,
+  type ProjectLabelInfo,
+  type SchemeId,
+} from './labelScheme.ts';
+import { DEFAULT_WINDOW, windowPreset, type WindowPresetId } from './windowPresets.ts';
+import { datatypeName, sniffNifti } from '../files/sniffNifti.ts';
+import type { LoadedFile, CaseSource } from '../stores/caseStore.ts';
+import type { Layout } from '../stores/viewStore.ts';
+import type { LabelEntry } from '../stores/labelStore.ts';
+import { DEFAULT_LABEL_OPACITY } from '../stores/labelStore.ts';
+import type { Readout } from '../stores/readoutStore.ts';
+
+/** Where a volume comes from: a URL niivue can fetch, named so niivue can tell its format. */
+export interface VolumeSource {
+  url: string;
+  name: string;
+}
+
+export interface ViewerEvents {
+  loading: { name: string | null };
+  imageLoaded: { file: LoadedFile; source: CaseSource };
+  labelsLoaded: { file: LoadedFile; scheme: SchemeId; labels: LabelEntry[] } | null;
+  windowChanged: { min: number; max: number; preset: WindowPresetId | null };
+  layoutChanged: Layout;
+  labelStyleChanged: { key: ProjectLabelName; visible: boolean; opacity: number };
+  location: Readout;
+}
+
+/** What the controller keeps of the loaded image to answer readout queries without niivue. */
+interface ImageState {
+  volume: NVImage;
+  file: LoadedFile;
+  inverse: Mat4;
+  affine: Mat4;
+  slope: number;
+  inter: number;
+}
+
+interface LabelState {
+  segment: NVImage;
+  /** On-disk NIfTI datatype code (niivue widens some types on load). */
+  datatype: number;
+  file: LoadedFile;
+  inverse: Mat4;
+  slope: number;
+  inter: number;
+  scheme: SchemeId;
+  map: LabelMap;
+  overlays: Map<ProjectLabelName, { volume: NVImage; visible: boolean; opacity: number }>;
+}
+
+const LAYOUT_SLICE: Record<Layout, SLICE_TYPE> = {
+  multiplanar: SLICE_TYPE.MULTIPLANAR,
+  axial: SLICE_TYPE.AXIAL,
+  coronal: SLICE_TYPE.CORONAL,
+  sagittal: SLICE_TYPE.SAGITTAL,
+  render: SLICE_TYPE.RENDER,
+};
+
+function scaling(v: NVImage): { slope: number; inter: number } {
+  const hdr = v.hdr!;
+  const slope = Number.isFinite(hdr.scl_slope) && hdr.scl_slope !== 0 ? hdr.scl_slope : 1;
+  const inter = Number.isFinite(hdr.scl_inter) ? hdr.scl_inter : 0;
+  return { slope, inter };
+}
+
+function describeFile(v: NVImage, name: string, datatype: number): { file: LoadedFile; affine: Mat4 } {
+  const hdr = v.hdr!;
+  const affine = flattenAffine(hdr.affine);
+  const dims: Vec3 = [hdr.dims[1], hdr.dims[2], Math.max(1, hdr.dims[3])];
+  const spacing = spacingFromAffine(affine);
+  return { file: { name, dims, spacing, datatype: datatypeName(datatype) }, affine };
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * Fetch, check and parse one volume without touching the scene. The bytes are read once here
+ * (from a Blob URL for local files) so a bad file fails with a message naming it.
+ */
+async function readVolume(src: VolumeSource, colormap: string): Promise<{ volume: NVImage; datatype: number }> {
+  let bytes: Uint8Array;
+  try {
+    const res = await fetch(src.url);
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    bytes = new Uint8Array(await res.arrayBuffer());
+  } catch (err) {
+    throw new Error(`Could not read "${src.name}": ${message(err)}.`);
+  }
+  let summary;
+  try {
+    summary = await sniffNifti(src.name, bytes);
+  } catch (err) {
+    throw new Error(`Could not open "${src.name}": ${message(err)}.`);
+  }
+  let volume: NVImage;
+  try {
+    // The url only names the data here; niivue parses the buffer we already hold.
+    volume = await NVImage.loadFromUrl({ url: src.name, name: src.name, buffer: bytes.buffer as ArrayBuffer, colormap });
+  } catch (err) {
+    throw new Error(`Could not open "${src.name}": ${message(err)}.`);
+  }
+  if (!volume.img || !volume.hdr) throw new Error(`Could not open "${src.name}": no image data.`);
+  const expected = summary.dims[0] * summary.dims[1] * summary.dims[2];
+  if ((volume.img as ArrayLike<number>).length < expected) {
+    throw new Error(`Could not open "${src.name}": the file is truncated.`);
+  }
+  return { volume, datatype: summary.datatype };
+}
+
+/**
+ * Owns the niivue instance. Everything the UI can do to the viewer goes through a method here;
+ * everything the UI shows about the viewer comes back as an event. No React in this file.
+ */
+export class ViewerController {
+  readonly events = new Emitter<ViewerEvents>();
+  private nv: Niivue | null = null;
+  private image: ImageState | null = null;
+  private labels: LabelState | null = null;
+  private layout: Layout = 'multiplanar';
+  private window: { min: number; max: number; preset: WindowPresetId | null } = {
+    min: windowPreset(DEFAULT_WINDOW).min,
+    max: windowPreset(DEFAULT_WINDOW).max,
+    preset: DEFAULT_WINDOW,
+  };
+  /** Serialises loads: a second drop while the first still parses must not interleave. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  async attach(canvas: HTMLCanvasElement): Promise<void> {
+    const nv = new Niivue({
+      backColor: [0.043, 0.051, 0.063, 1],
+      crosshairColor: [0.25, 0.8, 1, 0.75],
+      crosshairGap: 6,
+      crosshairWidth: 1,
+      show3Dcrosshair: true,
+      isColorbar: false,
+      isOrientCube: false,
+      dragAndDropEnabled: false,
+      multiplanarShowRender: SHOW_RENDER.ALWAYS,
+      multiplanarLayout: MULTIPLANAR_TYPE.GRID,
+      multiplanarPadPixels: 4,
+      // The app owns the keyboard; niivue's own hotkeys would fight with the action shortcuts.
+      viewModeHotKey: 'None',
+      clipPlaneHotKey: 'None',
+      cycleClipPlaneHotKey: 'None',
+      loadingText: '',
+      logLevel: 'warn',
+      fontColor: [0.75, 0.8, 0.86, 1],
+      isRadiologicalConvention: true,
+    });
+    await nv.attachToCanvas(canvas);
+    nv.setSliceType(SLICE_TYPE.MULTIPLANAR);
+    nv.setRenderAzimuthElevation(200, 15);
+    nv.onLocationChange = (loc) => this.handleLocation(loc as NiiVueLocation);
+    // A right-drag changes the window in niivue itself; mirror it so the preset UI stays honest.
+    nv.onMouseUp = () => this.syncWindowFromViewer();
+    this.nv = nv;
+  }
+
+  dispose(): void {
+    this.events.clear();
+    this.nv?.cleanup();
+    this.nv = null;
+  }
+
+  get hasImage(): boolean {
+    return this.image !== null;
+  }
+
+  private enqueue<T>(job: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(job, job);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private requireNv(): Niivue {
+    if (!this.nv) throw new Error('viewer is not attached');
+    return this.nv;
+  }
+
+  /** Load an image and, optionally, its label map. Nothing on screen changes unless both parse. */
+  loadCase(image: VolumeSource, label: VolumeSource | null, source: CaseSource): Promise<void> {
+    return this.enqueue(async () => {
+      const nv = this.requireNv();
+      this.events.emit('loading', { name: image.name });
+      try {
+        const { volume, datatype } = await readVolume(image, 'gray');
+        let segment: { segment: NVImage; datatype: number } | null = null;
+        if (label) {
+          this.events.emit('loading', { name: label.name });
+          segment = await this.readLabelVolume(label);
+        }
+        // Replace the scene the way loadVolumes does, but only now that the new data is valid.
+        nv.volumes = [];
+        nv.overlays = [];
+        this.labels = null;
+        const { file, affine } = describeFile(volume, image.name, datatype);
+        this.image = { volume, file, affine, inverse: invertAffine(affine), ...scaling(volume) };
+        volume.cal_min = this.window.min;
+        volume.cal_max = this.window.max;
+        nv.addVolume(volume);
+        this.events.emit('imageLoaded', { file, source });
+        if (segment && label) this.installLabels(segment.segment, label.name, segment.datatype, null);
+        else this.events.emit('labelsLoaded', null);
+        this.centreCrosshair();
+      } finally {
+        this.events.emit('loading', { name: null });
+      }
+    });
+  }
+
+  /** Replace the label map of the current image. */
+  loadLabels(label: VolumeSource): Promise<void> {
+    return this.enqueue(async () => {
+      if (!this.image) throw new Error(`open an image before the label map "${label.name}"`);
+      this.events.emit('loading', { name: label.name });
+      try {
+        const { segment, datatype } = await this.readLabelVolume(label);
+        this.installLabels(segment, label.name, datatype, null);
+        this.requireNv().drawScene();
+      } finally {
+        this.events.emit('loading', { name: null });
+      }
+    });
+  }
+
+  private async readLabelVolume(label: VolumeSource): Promise<{ segment: NVImage; datatype: number }> {
+    const { volume, datatype } = await readVolume(label, 'gray');
+    if (datatype === 128 || datatype === 2304) throw new Error(`Could not open "${label.name}": it is an RGB image, not a label map.`);
+    return { segment: volume, datatype };
+  }
+
+  /** Re-read the current label map under another scheme (e.g. the user corrects the guess). */
+  setScheme(scheme: SchemeId): void {
+    if (!this.labels || this.labels.scheme === scheme) return;
+    this.installLabels(this.labels.segment, this.labels.file.name, this.labels.datatype, scheme);
+    this.requireNv().drawScene();
+  }
+
+  private removeOverlays(): void {
+    const nv = this.requireNv();
+    if (!this.labels) return;
+    const overlays = new Set([...this.labels.overlays.values()].map((o) => o.volume));
+    nv.volumes = nv.volumes.filter((v) => !overlays.has(v));
+    nv.overlays = nv.volumes.slice(1);
+  }
+
+  /**
+   * One niivue overlay per project label. niivue's label shader binarises a colour table's alpha,
+   * so a single overlay cannot give each label its own opacity; separate volumes can.
+   */
+  private installLabels(segment: NVImage, name: string, datatype: number, forcedScheme: SchemeId | null): void {
+    const nv = this.requireNv();
+    const previous = this.labels;
+    this.removeOverlays();
+    const { slope, inter } = scaling(segment);
+    const data = segment.img as ArrayLike<number>;
+    const counts = countIds(data, slope, inter);
+    const scheme = forcedScheme ?? detectScheme(counts.keys());
+    const map = labelMapOf(scheme);
+    const { file, affine } = describeFile(segment, name, datatype);
+    const overlays: LabelState['overlays'] = new Map();
+    const entries: LabelEntry[] = [];
+    let firstMask: Uint8Array | null = null;
+    for (const info of projectLabelsOf(map)) {
+      const voxels = info.sourceIds.reduce((n, id) => n + (counts.get(id) ?? 0), 0);
+      if (voxels === 0) continue;
+      const mask = maskOf(data, info.sourceIds, slope, inter);
+      firstMask ??= mask;
+      const kept = previous?.overlays.get(info.key);
+      const style = { visible: kept?.visible ?? true, opacity: kept?.opacity ?? DEFAULT_LABEL_OPACITY };
+      const volume = this.makeOverlay(segment, mask, info, style.visible ? style.opacity : 0);
+      overlays.set(info.key, { volume, ...style });
+      entries.push({
+        key: info.key,
+        name: info.name,
+        color: info.color,
+        voxels,
+        sources: info.sourceIds.map((id) => describeLabel(id, map).source),
+        ...style,
+      });
+    }
+    this.labels = { segment, datatype, file, inverse: invertAffine(affine), slope, inter, scheme, map, overlays };
+    // addVolume refreshes every layer on the GPU; add all then refresh once.
+    for (const { volume } of overlays.values()) nv.volumes.push(volume);
+    nv.overlays = nv.volumes.slice(1);
+    nv.updateGLVolume();
+    this.events.emit('labelsLoaded', { file, scheme, labels: entries });
+    if (firstMask && !previous) this.goToVoxelOfMask(firstMask, file.dims, affine);
+    else this.requestLocation();
+  }
+
+  private makeOverlay(segment: NVImage, mask: Uint8Array, info: ProjectLabelInfo, opacity: number): NVImage {
+    const v = segment.clone();
+    // clone() copies the header shallowly; these writes touch only the copy.
+    v.hdr!.datatypeCode = 2;
+    v.hdr!.numBitsPerVoxel = 8;
+    v.hdr!.scl_slope = 1;
+    v.hdr!.scl_inter = 0;
+    v.img = mask;
+    v.name = info.key;
+    const [r, g, b] = info.color;
+    v.setColormapLabel({ R: [0, r], G: [0, g], B: [0, b], A: [0, 255], I: [0, 1], labels: ['', info.name] });
+    v.cal_min = 0;
+    v.cal_max = 1;
+    v.opacity = opacity;
+    return v;
+  }
+
+  setWindow(min: number, max: number, preset: WindowPresetId | null = null): void {
+    if (!(max > min)) return;
+    this.window = { min, max, preset };
+    const nv = this.nv;
+    if (nv && this.image) {
+      this.image.volume.cal_min = min;
+      this.image.volume.cal_max = max;
+      nv.updateGLVolume();
+    }
+    this.events.emit('windowChanged', { min, max, preset });
+  }
+
+  setWindowPreset(id: WindowPresetId): void {
+    const p = windowPreset(id);
+    this.setWindow(p.min, p.max, id);
+  }
+
+  private syncWindowFromViewer(): void {
+    const v = this.image?.volume;
+    if (!v || v.cal_min === undefined || v.cal_max === undefined) return;
+    if (Math.abs(v.cal_min - this.window.min) < 1e-6 && Math.abs(v.cal_max - this.window.max) < 1e-6) return;
+    this.window = { min: v.cal_min, max: v.cal_max, preset: null };
+    this.events.emit('windowChanged', { min: v.cal_min, max: v.cal_max, preset: null });
+  }
+
+  setLayout(layout: Layout): void {
+    this.layout = layout;
+    this.requireNv().setSliceType(LAYOUT_SLICE[layout]);
+    this.events.emit('layoutChanged', layout);
+  }
+
+  getLayout(): Layout {
+    return this.layout;
+  }
+
+  setLabelVisibility(key: ProjectLabelName, visible: boolean): void {
+    this.styleLabel(key, { visible });
+  }
+
+  setLabelOpacity(key: ProjectLabelName, opacity: number): void {
+    this.styleLabel(key, { opacity: Math.min(1, Math.max(0, opacity)) });
+  }
+
+  /** Show every label if any is hidden, otherwise hide them all. */
+  toggleAllLabels(): void {
+    if (!this.labels) return;
+    const all = [...this.labels.overlays.values()];
+    const show = all.some((o) => !o.visible);
+    for (const key of this.labels.overlays.keys()) this.styleLabel(key, { visible: show }, false);
+    this.requireNv().updateGLVolume();
+  }
+
+  /** Nudge every label's opacity, for keyboard use. */
+  adjustAllOpacity(delta: number): void {
+    if (!this.labels) return;
+    for (const [key, o] of this.labels.overlays) this.styleLabel(key, { opacity: Math.min(1, Math.max(0, o.opacity + delta)) }, false);
+    this.requireNv().updateGLVolume();
+  }
+
+  labelKeys(): ProjectLabelName[] {
+    return this.labels ? [...this.labels.overlays.keys()] : [];
+  }
+
+  isLabelVisible(key: ProjectLabelName): boolean {
+    return this.labels?.overlays.get(key)?.visible ?? false;
+  }
+
+  private styleLabel(key: ProjectLabelName, change: { visible?: boolean; opacity?: number }, refresh = true): void {
+    const o = this.labels?.overlays.get(key);
+    if (!o) return;
+    if (change.visible !== undefined) o.visible = change.visible;
+    if (change.opacity !== undefined) o.opacity = change.opacity;
+    o.volume.opacity = o.visible ? o.opacity : 0;
+    if (refresh) this.requireNv().updateGLVolume();
+    this.events.emit('labelStyleChanged', { key, visible: o.visible, opacity: o.opacity });
+  }
+
+  /** Put the crosshair on a voxel of the image (native file indices). Returns false if outside. */
+  goToVoxel(i: number, j: number, k: number): boolean {
+    if (!this.image) return false;
+    const v: Vec3 = [Math.round(i), Math.round(j), Math.round(k)];
+    if (!insideVolume(this.image.file.dims, v)) return false;
+    this.goToWorld(voxelToWorld(this.image.affine, v));
+    return true;
+  }
+
+  private goToWorld(mm: Vec3): void {
+    const nv = this.requireNv();
+    nv.scene.crosshairPos = nv.mm2frac(mm);
+    nv.createOnLocationChange();
+    nv.drawScene();
+  }
+
+  private goToVoxelOfMask(mask: Uint8Array, dims: Vec3, affine: Mat4): void {
+    const c = maskCentroid(mask, dims);
+    if (c) this.goToWorld(voxelToWorld(affine, c));
+    else this.requestLocation();
+  }
+
+  private centreCrosshair(): void {
+    // Keep a position chosen by installLabels (organ centroid); otherwise start mid-volume.
+    if (this.labels) return;
+    const nv = this.requireNv();
+    nv.scene.crosshairPos = [0.5, 0.5, 0.5];
+    this.requestLocation();
+  }
+
+  private requestLocation(): void {
+    const nv = this.requireNv();
+    nv.createOnLocationChange();
+    nv.drawScene();
+  }
+
+  private handleLocation(loc: NiiVueLocation): void {
+    if (!this.image) return;
+    const mm: Vec3 = [loc.mm[0], loc.mm[1], loc.mm[2]];
+    const voxel = worldToVoxel(this.image.inverse, mm);
+    const { dims } = this.image.file;
+    const inside = insideVolume(dims, voxel);
+    let value: number | null = null;
+    if (inside) {
+      const raw = (this.image.volume.img as ArrayLike<number>)[voxel[0] + dims[0] * (voxel[1] + dims[1] * voxel[2])];
+      value = raw * this.image.slope + this.image.inter;
+    }
+    let labelId: number | null = null;
+    let labelName: string | null = null;
+    let projectLabel: string | null = null;
+    const lab = this.labels;
+    if (lab) {
+      const lv = worldToVoxel(lab.inverse, mm);
+      const ld = lab.file.dims;
+      if (insideVolume(ld, lv)) {
+        const raw = (lab.segment.img as ArrayLike<number>)[lv[0] + ld[0] * (lv[1] + ld[1] * lv[2])];
+        labelId = Math.round(raw * lab.slope + lab.inter);
+        const d = describeLabel(labelId, lab.map);
+        labelName = d.source;
+        projectLabel = d.project;
+      }
+    }
+    this.events.emit('location', { mm, voxel, inside, value, labelId, labelName, projectLabel });
+  }
+}

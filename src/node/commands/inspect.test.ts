@@ -1,0 +1,101 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { main } from '../cli.ts';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const CT = join(ROOT, 'public/demo/example_ct.nii.gz');
+const SEG = join(ROOT, 'public/demo/example_seg.nii.gz');
+const CT_SM = join(ROOT, 'e2e/fixtures/example_ct_sm.nii.gz');
+const tmp = mkdtempSync(join(tmpdir(), 'inspect-test-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** Run the CLI in-process and capture what it writes. */
+async function run(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((stdout += String(s)), true));
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((stderr += String(s)), true));
+  try {
+    const code = await main(argv);
+    return { code, stdout, stderr };
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+  }
+}
+
+describe('freetumor inspect', () => {
+  it('describes the shipped CT and its TotalSegmentator labels', async () => {
+    const r = await run('inspect', CT, '--label', SEG, '--label-map', 'totalsegmentator');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.file).toBe(CT);
+    expect(j.dims).toEqual([122, 101, 112]);
+    expect(j.spacing).toEqual([3, 3, 3]);
+    expect(j.orientation).toBe('RAS');
+    expect(j.datatype).toBe('int32');
+    expect(j.intensity).toEqual({ min: -1207, max: 3382 });
+    expect(j.affine).toEqual([
+      [3, 0, 0, -177.95632934570312],
+      [0, 3, 0, 11.319000244140625],
+      [0, 0, 3, 94.3017578125],
+      [0, 0, 0, 1],
+    ]);
+    const byId = Object.fromEntries(j.label.labels.map((l: { id: number }) => [l.id, l]));
+    expect(byId[5]).toEqual({ id: 5, voxels: 41692, name: 'liver', project: 'liver', projectId: 1 });
+    expect(byId[2]).toEqual({ id: 2, voxels: 7134, name: 'kidney_right', project: 'kidney', projectId: 5 });
+    expect(byId[3]).toEqual({ id: 3, voxels: 5090, name: 'kidney_left', project: 'kidney', projectId: 5 });
+    expect(byId[7]).toEqual({ id: 7, voxels: 695, name: 'pancreas', project: 'pancreas', projectId: 3 });
+    expect(byId[1]).toMatchObject({ name: 'spleen', project: null });
+    const total = j.label.labels.reduce((s: number, l: { voxels: number }) => s + l.voxels, 0);
+    expect(total).toBe(122 * 101 * 112);
+  });
+
+  it('counts label ids without names when no map is given', async () => {
+    const r = await run('inspect', CT, '--label', SEG);
+    expect(r.code).toBe(0);
+    const liver = JSON.parse(r.stdout).label.labels.find((l: { id: number }) => l.id === 5);
+    expect(liver).toEqual({ id: 5, voxels: 41692 });
+  });
+
+  it('bad input: one line on stderr naming the file, exit 2', async () => {
+    const bad = join(tmp, 'truncated.nii');
+    writeFileSync(bad, gunzipSync(readFileSync(CT_SM)).subarray(0, 5000));
+    for (const [argv, pattern] of [
+      [[bad], /^freetumor inspect: .*truncated\.nii: truncated data: .*\n$/],
+      [[join(tmp, 'missing.nii.gz')], /missing\.nii\.gz: cannot read: no such file or directory\n$/],
+      [[CT_SM, '--label', SEG], /example_seg\.nii\.gz: dims 122×101×112 do not match .*example_ct_sm\.nii\.gz \(122×101×30\)\n$/],
+      [[SEG, '--label', CT], /example_ct\.nii\.gz: not a label map/],
+    ] as const) {
+      const r = await run('inspect', ...argv);
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toMatch(pattern);
+      expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+    }
+  });
+
+  it('usage errors exit 2', async () => {
+    expect((await run('inspect')).code).toBe(2);
+    expect((await run('inspect', CT, '--label', SEG, '--label-map', 'nope')).stderr).toMatch(/unknown --label-map 'nope'/);
+    expect((await run('inspect', CT, '--bogus')).code).toBe(2);
+    expect((await run('inspect', '--help')).code).toBe(0);
+  });
+
+  it('works as `node bin/freetumor.mjs inspect` with exit code 2 on a bad file', () => {
+    const ok = spawnSync(process.execPath, ['bin/freetumor.mjs', 'inspect', CT_SM], { cwd: ROOT, encoding: 'utf8' });
+    expect(ok.status).toBe(0);
+    expect(JSON.parse(ok.stdout).dims).toEqual([122, 101, 30]);
+    const empty = join(tmp, 'empty.nii.gz');
+    writeFileSync(empty, '');
+    const bad = spawnSync(process.execPath, ['bin/freetumor.mjs', 'inspect', empty], { cwd: ROOT, encoding: 'utf8' });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toBe(`freetumor inspect: ${empty}: file is empty\n`);
+  });
+});

@@ -1,0 +1,135 @@
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { parseManifest } from '../../core/manifest.ts';
+import type { Volume } from '../../core/volume.ts';
+import { main } from '../cli.ts';
+import { readNiftiFile, writeNiftiFile } from '../io.ts';
+
+const repo = resolve(__dirname, '../../..');
+const CT_SM = join(repo, 'e2e/fixtures/example_ct_sm.nii.gz');
+const SEG_SM = join(repo, 'e2e/fixtures/example_seg_sm.nii.gz');
+const CT_FULL = join(repo, 'public/demo/example_ct.nii.gz');
+
+async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((stdout += String(s)), true));
+  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((stderr += String(s)), true));
+  try {
+    return { code: await main(argv), stdout, stderr };
+  } finally {
+    o.mockRestore();
+    e.mockRestore();
+  }
+}
+
+let dir: string;
+let seg: Volume<Float32Array>;
+
+async function put(path: string, from: string) {
+  await mkdir(dirname(path), { recursive: true });
+  await copyFile(from, path);
+}
+/** A label volume derived from the real TotalSegmentator labels through `f(id)`. */
+async function label(path: string, f: (id: number) => number) {
+  await mkdir(dirname(path), { recursive: true });
+  const data = new Uint8Array(seg.data.length);
+  for (let n = 0; n < data.length; n++) data[n] = f(seg.data[n]);
+  await writeNiftiFile(path, { dims: seg.dims, affine: seg.affine, data });
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'ftw-manifest-'));
+  seg = (await readNiftiFile(SEG_SM)).volume;
+  // LiTS: batches in sub-folders; volume-1 lacks its segmentation.
+  await put(join(dir, 'lits/Training Batch 1/volume-0.nii.gz'), CT_SM);
+  await label(join(dir, 'lits/Training Batch 1/segmentation-0.nii.gz'), (id) => (id === 5 ? 1 : 0));
+  await put(join(dir, 'lits/Training Batch 2/volume-1.nii.gz'), CT_SM);
+  // MSD pancreas, with the macOS resource-fork junk its tarball carries.
+  const task = join(dir, 'msd/Task07_Pancreas');
+  await put(join(task, 'imagesTr/pancreas_001.nii.gz'), CT_SM);
+  await label(join(task, 'labelsTr/pancreas_001.nii.gz'), (id) => (id === 7 ? 1 : 0));
+  await writeFile(join(task, 'imagesTr/._pancreas_001.nii.gz'), 'junk');
+  await writeFile(join(task, 'dataset.json'), JSON.stringify({ labels: { 0: 'background', 1: 'pancreas', 2: 'cancer' } }));
+  // KiTS with an id the KiTS label map does not know.
+  await put(join(dir, 'kits/case_00000/imaging.nii.gz'), CT_SM);
+  await label(join(dir, 'kits/case_00000/segmentation.nii.gz'), (id) => (id === 2 ? 1 : id === 5 ? 9 : 0));
+  // AbdomenAtlas: one binary mask per structure.
+  await put(join(dir, 'atlas/BDMAP_00000001/ct.nii.gz'), CT_SM);
+  await label(join(dir, 'atlas/BDMAP_00000001/segmentations/liver.nii.gz'), (id) => (id === 5 ? 1 : 0));
+  await label(join(dir, 'atlas/BDMAP_00000001/segmentations/kidney_left.nii.gz'), (id) => (id === 3 ? 1 : 0));
+  // Plain pairs with TotalSegmentator ids; "big" pairs a full CT with the 30-slice labels.
+  await put(join(dir, 'pairs/images/demo.nii.gz'), CT_SM);
+  await put(join(dir, 'pairs/labels/demo.nii.gz'), SEG_SM);
+  await put(join(dir, 'pairs/images/big.nii.gz'), CT_FULL);
+  await put(join(dir, 'pairs/labels/big.nii.gz'), SEG_SM);
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('freetumor manifest', () => {
+  const datasets = () => [
+    '--lits', join(dir, 'lits'),
+    '--msd', join(dir, 'msd'),
+    '--kits', join(dir, 'kits'),
+    '--abdomenatlas', join(dir, 'atlas'),
+    '--pairs', `${join(dir, 'pairs')}:totalsegmentator:demo-pairs`,
+  ];
+
+  it('lists every problem in the data in one report and exits 2', async () => {
+    const out = join(dir, 'out/manifest.json');
+    const r = await run(['manifest', '--out', out, ...datasets()]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/volume-1\.nii\.gz: no label file for this image/);
+    expect(r.stderr).toMatch(/segmentation\.nii\.gz: label ids 9 are not in label map 'kits'/);
+    expect(r.stderr).toMatch(/big\.nii\.gz: geometry differs from .*big\.nii\.gz/);
+    expect(r.stderr).not.toMatch(/\._pancreas/);
+    const report = JSON.parse(await readFile(`${out}.report.json`, 'utf8'));
+    expect(report.problems).toHaveLength(3);
+    await expect(readFile(out)).rejects.toThrow();
+  });
+
+  it('with --allow-problems writes the usable cases with seeded folds, and the result checks clean', async () => {
+    const out = join(dir, 'out2/manifest.json');
+    const r = await run(['manifest', '--out', out, ...datasets(), '--folds', '2', '--seed', '3', '--allow-problems']);
+    expect(r.code).toBe(0);
+    const m = parseManifest(await readFile(out, 'utf8'), out);
+    const ids = m.cases.map((c) => c.id).sort();
+    expect(ids).toEqual(['abdomenatlas/BDMAP_00000001', 'demo-pairs/demo', 'lits/volume-0', 'msd-pancreas/pancreas_001']);
+    const byId = Object.fromEntries(m.cases.map((c) => [c.id, c]));
+    expect(byId['lits/volume-0'].labeled).toBe(true);
+    expect(byId['demo-pairs/demo'].labeled).toBe(false);
+    expect(byId['abdomenatlas/BDMAP_00000001'].label).toEqual({
+      masks: { kidney_left: expect.stringMatching(/kidney_left/), liver: expect.stringMatching(/liver/) },
+    });
+    expect(new Set(m.cases.map((c) => c.fold))).toEqual(new Set([0, 1]));
+
+    const again = join(dir, 'out3/manifest.json');
+    await run(['manifest', '--out', again, ...datasets(), '--folds', '2', '--seed', '3', '--allow-problems']);
+    const m2 = parseManifest(await readFile(again, 'utf8'), again);
+    expect(m2.cases.map((c) => [c.id, c.fold])).toEqual(m.cases.map((c) => [c.id, c.fold]));
+
+    const check = await run(['manifest', '--check-manifest', out]);
+    expect(check.code).toBe(0);
+    expect(JSON.parse(check.stdout).problems).toEqual([]);
+  });
+
+  it('a manifest whose file went bad fails the check, naming the file', async () => {
+    const out = join(dir, 'out4/manifest.json');
+    await run(['manifest', '--out', out, '--pairs', `${join(dir, 'pairs')}:totalsegmentator`, '--allow-problems']);
+    await writeFile(join(dir, 'pairs/images/demo.nii.gz'), new Uint8Array([0x1f, 0x8b, 8, 0, 1, 2, 3]));
+    const r = await run(['manifest', '--check-manifest', out]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/pairs\/images\/demo\.nii\.gz: .*gzip/i);
+  });
+
+  it('refuses a call without datasets or with an unknown option', async () => {
+    expect((await run(['manifest', '--out', join(dir, 'x.json')])).code).toBe(2);
+    const r = await run(['manifest', '--out', join(dir, 'x.json'), '--litz', dir]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/unknown option --litz/);
+  });
+});

@@ -1,0 +1,16 @@
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../src/node/backend.ts';
+await initBackend('webgpu');
+const shape = [1, 8, 8, 8, 4];
+const xs = Float32Array.from({length: 2048}, (_, i) => Math.sin(i));
+const x = tf.add(tf.tensor(xs, shape), 0);
+const bias = tf.tensor1d([1, 2, 3, 4]);
+const want = xs.map((v, i) => v + 1 + (i % 4));
+const err = (a: ArrayLike<number>) => { let e = 0; for (let i = 0; i < want.length; i++) e = Math.max(e, Math.abs(a[i] - want[i])); return e; };
+const sen = tf.add(tf.fill(shape, -7), 0); await sen.data(); sen.dispose();
+const naive = await tf.add(x, bias).data();
+console.log('naive', err(naive), naive.slice(0, 4));
+const o = await tf.add(x, tf.reshape(bias, [1,1,1,1,4])).data();
+console.log('ours1', err(o), o.slice(0, 4), want.slice(0, 4));
+console.log('x', (await x.data()).slice(0, 4));
+process.exit(0);
