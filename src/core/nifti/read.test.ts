@@ -71,11 +71,12 @@ describe('readNifti on the shipped CT', () => {
 
   it('reads big-endian files', async () => {
     const img = await readNifti(load(CT_SM), CT_SM);
-    for (const datatype of ['int16', 'int32', 'float32', 'float64'] as const) {
-      const be = await writeNifti(img.volume, { header: { ...img.header, littleEndian: false }, datatype, gzip: false });
-      expect(new DataView(be.buffer).getInt32(0, false)).toBe(348);
+    for (const [datatype, version] of [['int16', 1], ['int32', 1], ['float32', 1], ['float64', 1], ['int16', 2], ['float64', 2]] as const) {
+      const be = await writeNifti(img.volume, { header: { ...img.header, littleEndian: false }, datatype, version, gzip: false });
+      expect(new DataView(be.buffer).getInt32(0, false)).toBe(version === 1 ? 348 : 540);
       const back = await readNifti(be, 'be.nii');
       expect(back.header.littleEndian).toBe(false);
+      expect(back.header.version).toBe(version);
       expect(back.volume.affine).toEqual(img.volume.affine);
       expect(firstDiff(back.volume.data, img.volume.data)).toBe(-1);
     }

@@ -4,6 +4,7 @@ import { assignFolds, DEFAULT_FOLDS, type Manifest, MANIFEST_VERSION, parseManif
 import { Rng } from '../../core/random.ts';
 import { listFlag, numberFlag, parseArgs, stringFlag } from '../args.ts';
 import { CliError, type CliCommand } from '../cliTypes.ts';
+import { Progress } from '../progress.ts';
 import { scanDataset, type CaseCandidate, type DatasetSpec, type LayoutName } from '../datasets/layouts.ts';
 import { checkCases } from '../datasets/validate.ts';
 import { writeFileAtomic } from '../io.ts';
@@ -59,9 +60,9 @@ function datasetSpecs(args: ReturnType<typeof parseArgs>): DatasetSpec[] {
   return specs;
 }
 
-function progress(done: number, total: number): void {
-  if (!process.stderr.isTTY && done !== total && done % 100 !== 0) return;
-  process.stderr.write(`${process.stderr.isTTY ? '\r' : ''}checking ${done}/${total}${done === total || !process.stderr.isTTY ? '\n' : ''}`);
+function progress(total: number): (done: number) => void {
+  const bar = new Progress({ label: 'checking', total, unit: 'cases', logEvery: 100 });
+  return (done) => bar.update(done);
 }
 
 async function checkExisting(path: string, args: ReturnType<typeof parseArgs>): Promise<number> {
@@ -75,7 +76,7 @@ async function checkExisting(path: string, args: ReturnType<typeof parseArgs>): 
   const root = isAbsolute(m.root) ? m.root : resolve(dirname(path), m.root);
   const checks = await checkCases(m.cases, root, {
     concurrency: numberFlag(args, 'concurrency', 2, { integer: true, min: 1 }),
-    onProgress: progress,
+    onProgress: progress(m.cases.length),
   });
   const problems = checks.flatMap((c) => c.problems.map((p) => `${c.id}: ${p}`));
   process.stdout.write(JSON.stringify({ manifest: path, cases: m.cases.length, problems }, null, 2) + '\n');
@@ -125,7 +126,7 @@ export const command: CliCommand = {
         {
           concurrency: numberFlag(args, 'concurrency', 2, { integer: true, min: 1 }),
           maxVoxels: stringFlag(args, 'max-voxels') ? numberFlag(args, 'max-voxels', 0, { integer: true, min: 1 }) : undefined,
-          onProgress: progress,
+          onProgress: progress(candidates.length),
         },
       );
       for (const c of checks)

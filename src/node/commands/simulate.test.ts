@@ -1,0 +1,152 @@
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { readNifti, toLabelVolume } from '../../core/nifti/index.ts';
+import { main } from '../cli.ts';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const CT = join(ROOT, 'public/demo/example_ct.nii.gz');
+const SEG = join(ROOT, 'public/demo/example_seg.nii.gz');
+const tmp = mkdtempSync(join(tmpdir(), 'simulate-test-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+async function run(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((stdout += String(s)), true));
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((stderr += String(s)), true));
+  try {
+    const code = await main(argv);
+    return { code, stdout, stderr };
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+  }
+}
+
+const read = async (file: string) => readNifti(readFileSync(file), file);
+
+let src: Awaited<ReturnType<typeof read>>;
+let srcSeg: Awaited<ReturnType<typeof read>>;
+beforeAll(async () => {
+  src = await read(CT);
+  srcSeg = await read(SEG);
+});
+
+describe('freetumor simulate', () => {
+  it('writes the synthetic image (source geometry and datatype, HU) and project labels, and prints JSON', async () => {
+    const out = join(tmp, 'a');
+    const r = await run('simulate', '--image', CT, '--label', SEG, '--label-map', 'totalsegmentator', '--organ', 'liver',
+      '--seed', '7', '--size-class', 'medium', '--out', out);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.files).toEqual({ image: join(out, 'example_ct_synthetic.nii.gz'), label: join(out, 'example_ct_synthetic_label.nii.gz') });
+    expect(j.tumours).toHaveLength(1);
+    const t = j.tumours[0];
+    expect(t.organ).toBe('liver');
+    expect(t.sizeClass).toBe('medium');
+    expect(t.voxelCount).toBeGreaterThan(0);
+    expect(t.volumeMm3).toBe(t.voxelCount * 27);
+
+    const img = await read(j.files.image);
+    const lab = toLabelVolume(await read(j.files.label), j.files.label);
+    expect(img.volume.dims).toEqual(src.volume.dims);
+    expect(img.volume.affine).toEqual(src.volume.affine);
+    expect(img.datatype).toBe(src.datatype);
+    expect(lab.affine).toEqual(src.volume.affine);
+
+    const seg = srcSeg.volume.data;
+    let changed = 0;
+    let changedOutsideLiver = 0;
+    let brighter = 0;
+    let tumour = 0;
+    let labelBad = 0;
+    for (let n = 0; n < seg.length; n++) {
+      const a = src.volume.data[n];
+      const b = img.volume.data[n];
+      if (a !== b) {
+        changed++;
+        if (seg[n] !== 5) changedOutsideLiver++;
+        if (b > a) brighter++;
+      }
+      const l = lab.data[n];
+      if (l === 2) tumour++;
+      const base = { 5: 1, 7: 3, 2: 5, 3: 5 }[seg[n]] ?? 0;
+      if (!(l === base || (l === 2 && base === 1))) labelBad++;
+    }
+    expect(changed).toBeGreaterThan(0);
+    expect(changedOutsideLiver).toBe(0);
+    expect(brighter).toBe(0);
+    expect(tumour).toBe(t.voxelCount);
+    expect(labelBad).toBe(0);
+  });
+
+  it('is reproducible: same seed, same voxels; another seed, other voxels', async () => {
+    const go = async (dir: string, seed: string) => {
+      const r = await run('simulate', '--image', CT, '--label', SEG, '--label-map', 'totalsegmentator', '--seed', seed, '--out', join(tmp, dir), '--name', 'x');
+      expect(r.code).toBe(0);
+      return [readFileSync(join(tmp, dir, 'x_synthetic.nii.gz')), readFileSync(join(tmp, dir, 'x_synthetic_label.nii.gz'))];
+    };
+    const [a1, a2] = await go('s1', '3');
+    const [b1, b2] = await go('s2', '3');
+    const [c1] = await go('s3', '4');
+    expect(a1.equals(b1)).toBe(true);
+    expect(a2.equals(b2)).toBe(true);
+    expect(a1.equals(c1)).toBe(false);
+  });
+
+  it('honours --centre, --count and --avoid-vessels', async () => {
+    const out = join(tmp, 'c');
+    // Voxel 61,50,60 is liver in the demo (checked below through the label).
+    const dims = srcSeg.volume.dims;
+    let centre = [0, 0, 0];
+    for (let n = Math.floor(srcSeg.volume.data.length / 2); n < srcSeg.volume.data.length; n++) {
+      if (srcSeg.volume.data[n] === 5) {
+        centre = [n % dims[0], Math.floor(n / dims[0]) % dims[1], Math.floor(n / (dims[0] * dims[1]))];
+        break;
+      }
+    }
+    const r = await run('simulate', '--image', CT, '--label', SEG, '--label-map', 'totalsegmentator', '--seed', '1', '--count', '2',
+      '--centre', centre.join(','), '--avoid-vessels', '--vessel-hu', '60', '--size-class', 'small', '--out', out);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.tumours).toHaveLength(2);
+    expect(j.tumours[0].centreVoxel).toEqual(centre);
+    expect(j.tumours[0].userCentre).toBe(true);
+    const c = j.tumours[1].centreVoxel;
+    expect(src.volume.data[c[0] + dims[0] * (c[1] + dims[1] * c[2])]).toBeLessThanOrEqual(60);
+  });
+
+  it('bad input: clear message and exit 2', async () => {
+    const cases: [string[], RegExp][] = [
+      [['--label', SEG, '--out', tmp], /--image is required/],
+      [['--image', CT, '--label', SEG, '--out', tmp, '--organ', 'spleen'], /unknown --organ 'spleen'/],
+      [['--image', CT, '--label', SEG, '--out', tmp, '--size-class', 'huge'], /unknown --size-class/],
+      [['--image', CT, '--label', SEG, '--out', tmp, '--centre', '1,2'], /--centre must be three/],
+      [['--image', CT, '--label', SEG, '--label-map', 'totalsegmentator', '--out', tmp, '--centre', '0,0,0'], /not inside the liver/],
+      [['--image', CT, '--label', SEG, '--out', tmp, '--centre', '999,0,0'], /outside the volume/],
+      // KiTS ids on a TotalSegmentator file: no liver at all.
+      [['--image', CT, '--label', SEG, '--label-map', 'kits', '--out', tmp], /no liver voxel/],
+      [['--image', join(tmp, 'missing.nii.gz'), '--label', SEG, '--out', tmp], /no such file/],
+      [['--image', CT, '--label', SEG, '--out', tmp, '--seed', '1.5'], /--seed must be an integer/],
+      [['--image', CT, '--label', SEG, '--out', tmp, '--bogus'], /unknown option --bogus/],
+    ];
+    for (const [argv, msg] of cases) {
+      const r = await run('simulate', ...argv);
+      expect(r.code, argv.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(msg);
+      expect(r.stderr).not.toMatch(/internal error/);
+    }
+    expect(readdirSync(tmp).some((f) => f.endsWith('.nii.gz'))).toBe(false);
+  });
+
+  it('prints help', async () => {
+    const r = await run('simulate', '--help');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/--avoid-vessels/);
+  });
+});
