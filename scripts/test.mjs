@@ -8,7 +8,7 @@ import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 const isRoot = process.getuid?.() === 0;
-const reportDir = join(root, 'test-results');
+const reportDir = join(root, '.cache', 'test-report'); // not Playwright's outputDir, which it empties
 mkdirSync(reportDir, { recursive: true });
 
 function sh(cmd, args, opts = {}) {

@@ -1,16 +1,18 @@
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/node/backend.ts';
-await initBackend('webgpu');
-const shape = [1, 8, 8, 8, 4];
-const xs = Float32Array.from({length: 2048}, (_, i) => Math.sin(i));
-const x = tf.add(tf.tensor(xs, shape), 0);
-const bias = tf.tensor1d([1, 2, 3, 4]);
-const want = xs.map((v, i) => v + 1 + (i % 4));
-const err = (a: ArrayLike<number>) => { let e = 0; for (let i = 0; i < want.length; i++) e = Math.max(e, Math.abs(a[i] - want[i])); return e; };
-const sen = tf.add(tf.fill(shape, -7), 0); await sen.data(); sen.dispose();
-const naive = await tf.add(x, bias).data();
-console.log('naive', err(naive), naive.slice(0, 4));
-const o = await tf.add(x, tf.reshape(bias, [1,1,1,1,4])).data();
-console.log('ours1', err(o), o.slice(0, 4), want.slice(0, 4));
-console.log('x', (await x.data()).slice(0, 4));
+import { unetConfig, DEFAULT_STAGE1 } from '../src/models/config.ts';
+import { createSegmentor } from '../src/models/networks.ts';
+import { segmentorOptimizer, segmentorStep } from '../src/models/trainSteps.ts';
+const which = process.argv[2] as 'cpu' | 'webgpu';
+await initBackend(which);
+for (const [d, enc] of [[32, [[4, 4], [8, 8]]], [24, [[4, 4], [8, 8]]], [16, [[4, 8], [8, 16]]]] as const) {
+  const S = createSegmentor(unetConfig(1, 3, enc.map((l) => [...l])), 'specialist');
+  const opt = segmentorOptimizer(S, DEFAULT_STAGE1);
+  const image = tf.randomUniform([2, d, d, d, 1]) as tf.Tensor5D;
+  const label = tf.zeros([2, d, d, d], 'int32') as tf.Tensor4D;
+  await segmentorStep(S, opt, { image, label }, DEFAULT_STAGE1);
+  const t0 = Date.now();
+  for (let i = 0; i < 3; i++) await segmentorStep(S, opt, { image, label }, DEFAULT_STAGE1);
+  console.log(which, d, JSON.stringify(enc), ((Date.now() - t0) / 3).toFixed(0), 'ms/step (batch 2)');
+}
 process.exit(0);

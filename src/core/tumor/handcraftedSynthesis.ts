@@ -20,8 +20,8 @@ import { DEFAULT_TEXTURE_OPTIONS, drawTextureOffset, getTexture, textureAt, type
 export interface HandcraftedOptions {
   /** d ~ U(lo, hi), the darkening in window units. */
   darkening: [number, number];
-  /** Intensity window (HU) that defines "window units". */
-  window: { lo: number; hi: number };
+  /** The HU window whose width defines "window units". */
+  huWindow: { lo: number; hi: number };
   /** 'hu': the image is in HU; 'unit': it is already windowed to [0, 1]. */
   units: 'hu' | 'unit';
   texture: Partial<TextureOptions>;
@@ -29,7 +29,7 @@ export interface HandcraftedOptions {
 
 export const DEFAULT_HANDCRAFTED_OPTIONS: HandcraftedOptions = {
   darkening: [0.2, 0.7],
-  window: { lo: HU_WINDOW_LO, hi: HU_WINDOW_HI },
+  huWindow: { lo: HU_WINDOW_LO, hi: HU_WINDOW_HI },
   units: 'hu',
   texture: DEFAULT_TEXTURE_OPTIONS,
 };
@@ -59,7 +59,7 @@ export function applyHandcraftedTumours(
   if (!box) return { image: { dims: [...dims] as Vec3, affine: [...image.affine], data: out }, darkening, textureOffset: [0, 0, 0] };
   const size = [0, 1, 2].map((a) => box.hi[a] - box.lo[a] + 1) as Vec3;
   const offset = drawTextureOffset(tex, size, rng);
-  const gain = o.units === 'hu' ? darkening * (o.window.hi - o.window.lo) : darkening;
+  const gain = o.units === 'hu' ? darkening * (o.huWindow.hi - o.huWindow.lo) : darkening;
   const m = sim.softMask;
   for (let k = box.lo[2]; k <= box.hi[2]; k++) {
     for (let j = box.lo[1]; j <= box.hi[1]; j++) {

@@ -43,7 +43,7 @@ describe('size classes in millimetres', () => {
     [0.7, 0.7, 5],
   ] as Vec3[]) {
     it(`undeformed ellipsoid semi-axes lie in the class range (mm) at ${spacing.join('×')} mm`, () => {
-      const dims = [0, 1, 2].map((a) => Math.round(190 / spacing[a])) as Vec3;
+      const dims = [0, 1, 2].map((a) => Math.round(130 / spacing[a])) as Vec3;
       const affine = diagAffine(spacing);
       const label = filledLabel(dims, affine, () => true);
       const centre = dims.map((d) => Math.floor(d / 2)) as Vec3;
@@ -55,6 +55,7 @@ describe('size classes in millimetres', () => {
             sizeClass: cls,
             centres: [centre],
             elastic: { enabled: false },
+            boxFactor: 1.05, // no deformation, so the box only needs to hold the ellipsoid
           });
           const t = sim.tumours[0];
           const box = bboxOf(dims, sim.tumourLabel);

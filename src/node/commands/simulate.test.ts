@@ -100,7 +100,7 @@ describe('freetumor simulate', () => {
 
   it('honours --centre, --count and --avoid-vessels', async () => {
     const out = join(tmp, 'c');
-    // Voxel 61,50,60 is liver in the demo (checked below through the label).
+    // The first liver voxel past the middle of the volume.
     const dims = srcSeg.volume.dims;
     let centre = [0, 0, 0];
     for (let n = Math.floor(srcSeg.volume.data.length / 2); n < srcSeg.volume.data.length; n++) {
@@ -123,17 +123,18 @@ describe('freetumor simulate', () => {
 
   it('bad input: clear message and exit 2', async () => {
     const cases: [string[], RegExp][] = [
-      [['--label', SEG, '--out', tmp], /--image is required/],
-      [['--image', CT, '--label', SEG, '--out', tmp, '--organ', 'spleen'], /unknown --organ 'spleen'/],
-      [['--image', CT, '--label', SEG, '--out', tmp, '--size-class', 'huge'], /unknown --size-class/],
-      [['--image', CT, '--label', SEG, '--out', tmp, '--centre', '1,2'], /--centre must be three/],
+      [['--label', SEG, '--label-map', 'totalsegmentator', '--out', tmp], /--image is required/],
+      [['--image', CT, '--label', SEG, '--out', tmp], /--label-map is required/],
+      [['--image', CT, '--label', SEG, '--label-map', 'totalsegmentator', '--out', tmp, '--organ', 'spleen'], /unknown --organ 'spleen'/],
+      [['--image', CT, '--label', SEG, '--label-map', 'totalsegmentator', '--out', tmp, '--size-class', 'huge'], /unknown --size-class/],
+      [['--image', CT, '--label', SEG, '--label-map', 'totalsegmentator', '--out', tmp, '--centre', '1,2'], /--centre must be three/],
       [['--image', CT, '--label', SEG, '--label-map', 'totalsegmentator', '--out', tmp, '--centre', '0,0,0'], /not inside the liver/],
-      [['--image', CT, '--label', SEG, '--out', tmp, '--centre', '999,0,0'], /outside the volume/],
+      [['--image', CT, '--label', SEG, '--label-map', 'totalsegmentator', '--out', tmp, '--centre', '999,0,0'], /outside the volume/],
       // KiTS ids on a TotalSegmentator file: no liver at all.
       [['--image', CT, '--label', SEG, '--label-map', 'kits', '--out', tmp], /no liver voxel/],
-      [['--image', join(tmp, 'missing.nii.gz'), '--label', SEG, '--out', tmp], /no such file/],
-      [['--image', CT, '--label', SEG, '--out', tmp, '--seed', '1.5'], /--seed must be an integer/],
-      [['--image', CT, '--label', SEG, '--out', tmp, '--bogus'], /unknown option --bogus/],
+      [['--image', join(tmp, 'missing.nii.gz'), '--label', SEG, '--label-map', 'totalsegmentator', '--out', tmp], /no such file/],
+      [['--image', CT, '--label', SEG, '--label-map', 'totalsegmentator', '--out', tmp, '--seed', '1.5'], /--seed must be an integer/],
+      [['--image', CT, '--label', SEG, '--label-map', 'totalsegmentator', '--out', tmp, '--bogus'], /unknown option --bogus/],
     ];
     for (const [argv, msg] of cases) {
       const r = await run('simulate', ...argv);

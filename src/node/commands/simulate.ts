@@ -20,7 +20,7 @@ import { CliError, type CliCommand } from '../cliTypes.ts';
 import { readNiftiFile, writeNiftiFile } from '../io.ts';
 
 const d = DEFAULT_POSITION_OPTIONS;
-const help = `usage: freetumor simulate --image FILE --label FILE --out DIR [options]
+const help = `usage: freetumor simulate --image FILE --label FILE --label-map NAME --out DIR [options]
 
 Places synthetic tumours in an organ of a CT (FreeTumor's position simulation, SynTumor texture,
 handcrafted darkening; no generator) and writes
@@ -30,7 +30,8 @@ handcrafted darkening; no generator) and writes
 then prints a JSON summary (centres, classes, voxel counts, volumes, files).
 
 options:
-  --label-map NAME        ${Object.keys(LABEL_MAPS).join('|')} (default project)
+  --label-map NAME        how to read the label file's ids: ${Object.keys(LABEL_MAPS).join('|')}
+                          (required: a wrong guess would put tumours in the wrong organ)
   --organ NAME            ${ORGANS.join('|')}; repeat or comma-separate for several (default ${d.organs.join(',')})
   --seed N                integer seed; the same seed gives the same bytes (default 0)
   --count N               tumours (default ${d.count})
@@ -97,6 +98,11 @@ function baseName(file: string): string {
 
 const round = (x: number, digits = 3): number => Number(x.toFixed(digits));
 
+/** Indented JSON with arrays of numbers kept on one line (voxels and mm read as triples). */
+function formatJson(value: unknown): string {
+  return JSON.stringify(value, null, 2).replace(/\[\s+(-?[\d.eE+-]+(?:,\s+-?[\d.eE+-]+)*)\s+\]/g, (_, body: string) => `[${body.split(/,\s+/).join(', ')}]`);
+}
+
 export const command: CliCommand = {
   help,
   async run(argv) {
@@ -105,7 +111,8 @@ export const command: CliCommand = {
     const imageFile = requiredFlag(args, 'image');
     const labelFile = requiredFlag(args, 'label');
     const outDir = requiredFlag(args, 'out');
-    const mapName = stringFlag(args, 'label-map') ?? 'project';
+    const mapName = stringFlag(args, 'label-map');
+    if (mapName === undefined) throw new CliError(`--label-map is required (known: ${Object.keys(LABEL_MAPS).join(', ')})`);
     const labelMap = LABEL_MAPS[mapName];
     if (!labelMap) throw new CliError(`unknown --label-map '${mapName}' (known: ${Object.keys(LABEL_MAPS).join(', ')})`);
     const organNames = listFlag(args, 'organ').flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
@@ -183,7 +190,7 @@ export const command: CliCommand = {
       })),
       files: { image: imageOut, label: labelOut },
     };
-    process.stdout.write(JSON.stringify(out, null, 2) + '\n');
+    process.stdout.write(formatJson(out) + '\n');
     return 0;
   },
 };
