@@ -4,7 +4,7 @@
  * Run: npx tsx bench/positionSimulation.ts [--runs N]
  */
 import { readFileSync } from 'node:fs';
-import { cpus, platform, release } from 'node:os';
+import { cpus, loadavg, platform, release } from 'node:os';
 import { TOTALSEGMENTATOR, remapLabels } from '../src/core/labels.ts';
 import { readNifti } from '../src/core/nifti/index.ts';
 import { getTexture, simulateTumourPositions, synthesizeHandcrafted } from '../src/core/tumor/index.ts';
@@ -83,7 +83,7 @@ async function main(): Promise<void> {
   const crop = crop96(full.image, full.label);
   const cpu = cpus();
   console.log(`machine: ${cpu[0]?.model ?? 'unknown'}, ${cpu.length} cores, ${platform()} ${release()}, Node ${process.version}`);
-  console.log(`date: ${new Date().toISOString()}`);
+  console.log(`date: ${new Date().toISOString()}, load average at start: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   console.log(`runs: ${RUNS} (after ${WARMUP} warm-up), one medium tumour in the liver, seeds 0..${RUNS - 1}`);
 
   for (const [name, spacing] of [
@@ -108,6 +108,7 @@ async function main(): Promise<void> {
       `| ${name} | ${median(pos).toFixed(1)} | ${pct(pos, 0.9).toFixed(1)} | ${median(syn).toFixed(1)} | ${pct(syn, 0.9).toFixed(1)} | ${median(voxels)} |`,
     );
   }
+  console.log(`load average at end: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   console.log('\n| volume | position median ms | position p90 ms | + handcrafted median ms | + handcrafted p90 ms | median tumour voxels |');
   console.log('|---|---|---|---|---|---|');
   for (const r of rows) console.log(r);

@@ -17,7 +17,6 @@ import {
   DEFAULT_CENTRE_OPTIONS,
   chooseTumourCentre,
   labelExtent,
-  superiorInferiorAxis,
   type CentreOptions,
   type OrganExtent,
 } from './centre.ts';
@@ -379,4 +378,3 @@ function unionBox(a: Box, b: Box): Box {
   };
 }
 
-export { superiorInferiorAxis };
