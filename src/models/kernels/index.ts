@@ -1,0 +1,96 @@
+/**
+ * Fast conv3d kernels registered into tfjs in place of the stock ones, for the cpu backend
+ * (im2col + WebAssembly SIMD GEMM) and the webgpu backend (tiled implicit-GEMM WGSL), the same
+ * code in the browser and in Node (Dawn).
+ *
+ *   registerFastKernels()            override Conv3D, Conv3DBackpropInputV2, Conv3DBackpropFilterV2
+ *   registerFastKernels({ backends: ['cpu'] })   only some backends
+ *   restoreStockKernels()            put tfjs's own kernels back (they are saved, never lost)
+ *
+ * The stock kernels stay the default for comparison when the environment variable
+ * FREETUMOR_STOCK_KERNELS=1 is set (Node) or `{ stock: true }` is passed: registerFastKernels
+ * then registers nothing and says so in its result.
+ *
+ * A backend whose kernels are not registered yet (e.g. webgpu before
+ * @tensorflow/tfjs-backend-webgpu is imported) is skipped; call again after importing it.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { cpuConv3D, cpuConv3DBackpropFilterV2, cpuConv3DBackpropInputV2 } from './cpu/register.ts';
+import { webgpuConv3D, webgpuConv3DBackpropFilterV2, webgpuConv3DBackpropInputV2 } from './webgpu/register.ts';
+
+export type FastBackend = 'cpu' | 'webgpu';
+
+export const CONV3D_KERNELS = ['Conv3D', 'Conv3DBackpropInputV2', 'Conv3DBackpropFilterV2'] as const;
+type KernelName = (typeof CONV3D_KERNELS)[number];
+
+const factories: Record<FastBackend, Record<KernelName, (stock: tf.KernelFunc) => tf.KernelFunc>> = {
+  cpu: { Conv3D: cpuConv3D, Conv3DBackpropInputV2: cpuConv3DBackpropInputV2, Conv3DBackpropFilterV2: cpuConv3DBackpropFilterV2 },
+  webgpu: {
+    Conv3D: webgpuConv3D,
+    Conv3DBackpropInputV2: webgpuConv3DBackpropInputV2,
+    Conv3DBackpropFilterV2: webgpuConv3DBackpropFilterV2,
+  },
+};
+
+/** Stock configs by `${backend}_${kernel}`, saved before the first override. */
+const stockConfigs = new Map<string, tf.KernelConfig>();
+
+export interface RegisterOptions {
+  backends?: FastBackend[];
+  /** Keep the stock kernels (the comparison flag); defaults to FREETUMOR_STOCK_KERNELS=1. */
+  stock?: boolean;
+}
+
+export interface RegisterResult {
+  /** `${backend}_${kernel}` of every kernel now fast. */
+  registered: string[];
+  /** Why something was not registered. */
+  skipped: string[];
+}
+
+function stockFlag(): boolean {
+  const p = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process;
+  const v = p?.env?.FREETUMOR_STOCK_KERNELS;
+  return v !== undefined && v !== '' && v !== '0';
+}
+
+export function registerFastKernels(opts: RegisterOptions = {}): RegisterResult {
+  const result: RegisterResult = { registered: [], skipped: [] };
+  if (opts.stock ?? stockFlag()) {
+    result.skipped.push('stock kernels requested (FREETUMOR_STOCK_KERNELS / stock: true)');
+    return result;
+  }
+  for (const backend of opts.backends ?? (['cpu', 'webgpu'] as FastBackend[])) {
+    for (const name of CONV3D_KERNELS) {
+      const key = `${backend}_${name}`;
+      const current = tf.getKernel(name, backend);
+      if (!current) {
+        result.skipped.push(`${key}: backend has no such kernel registered (not imported?)`);
+        continue;
+      }
+      if (!stockConfigs.has(key)) stockConfigs.set(key, current);
+      const stock = stockConfigs.get(key)!;
+      tf.unregisterKernel(name, backend);
+      tf.registerKernel({ ...stock, kernelFunc: factories[backend][name](stock.kernelFunc) });
+      result.registered.push(key);
+    }
+  }
+  return result;
+}
+
+/** Put back tfjs's own kernels wherever registerFastKernels replaced them. */
+export function restoreStockKernels(backends?: FastBackend[]): void {
+  for (const [key, cfg] of stockConfigs) {
+    if (backends && !backends.includes(cfg.backendName as FastBackend)) continue;
+    tf.unregisterKernel(cfg.kernelName, cfg.backendName);
+    tf.registerKernel(cfg);
+    stockConfigs.delete(key);
+  }
+}
+
+/** Whether `backend`'s conv3d kernels are currently the fast ones. */
+export function fastKernelsActive(backend: FastBackend): boolean {
+  return CONV3D_KERNELS.every((n) => stockConfigs.has(`${backend}_${n}`));
+}
+
+export { fastConv3dAvailable } from './cpu/conv3d.ts';
