@@ -17,7 +17,7 @@ export default defineConfig({
   use: {
     baseURL: 'http://127.0.0.1:5173',
     headless: true,
-    viewport: { width: 1440, height: 900 },
+    viewport: { width: 1280, height: 800 },
     actionTimeout: 30_000,
     navigationTimeout: 90_000,
     screenshot: 'only-on-failure',

@@ -13,7 +13,7 @@ import type { ImageVolume, LabelVolume, Vec3 } from '../src/core/volume.ts';
 
 const runsArg = process.argv.indexOf('--runs');
 const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 41;
-const WARMUP = 5;
+const WARMUP = 15;
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);

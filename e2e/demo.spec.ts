@@ -1,16 +1,23 @@
-import { expect, test } from '@playwright/test';
-import { ARTIFACTS, canvasPixels, openWorkbench } from './helpers/app.ts';
+import { expect, test, type Page } from '@playwright/test';
+import { ARTIFACTS, canvasPixels, newWorkbenchPage } from './helpers/app.ts';
 import { countWhere, meanAbsDiff, pixelStats } from './helpers/png.ts';
 import { interiorVoxel, readNiftiFile } from './helpers/nifti.ts';
 
 const CT = readNiftiFile('public/demo/example_ct.nii.gz');
 const SEG = readNiftiFile('public/demo/example_seg.nii.gz');
 
-test.beforeEach(async ({ page }) => {
-  await openWorkbench(page);
+// One page per file: loading the workbench costs ~10 s on this machine, so tests share it and
+// each one sets up the state it needs.
+test.describe.configure({ mode: 'serial' });
+let page: Page;
+test.beforeAll(async ({ browser }) => {
+  page = await newWorkbenchPage(browser);
+});
+test.afterAll(async () => {
+  await page.close();
 });
 
-test('opens on the demo case with legend and readout populated', async ({ page }) => {
+test('opens on the demo case with legend and readout populated', async () => {
   await expect(page.getByTestId('case-dims')).toHaveText('122 × 101 × 112');
   await expect(page.getByTestId('case-label-name')).toHaveText('example_seg.nii.gz');
   const legend = page.getByTestId('label-legend');
@@ -23,14 +30,14 @@ test('opens on the demo case with legend and readout populated', async ({ page }
   await page.screenshot({ path: `${ARTIFACTS}/demo-full.png` });
 });
 
-test('the canvas is not blank', async ({ page }) => {
+test('the canvas is not blank', async () => {
   const stats = pixelStats(await canvasPixels(page, 'demo-canvas.png'));
   console.log('canvas stats', stats);
   expect(stats.std).toBeGreaterThan(20);
   expect(stats.colours).toBeGreaterThan(100);
 });
 
-test('a window preset changes the rendering', async ({ page }) => {
+test('a window preset changes the rendering', async () => {
   const abdomen = await canvasPixels(page);
   await page.keyboard.press('4');
   await expect(page.getByTestId('window-preset-bone')).toHaveAttribute('aria-pressed', 'true');
@@ -47,7 +54,7 @@ test('a window preset changes the rendering', async ({ page }) => {
   expect(meanAbsDiff(bone, await canvasPixels(page))).toBeGreaterThan(5);
 });
 
-test('a label toggle changes the rendering', async ({ page }) => {
+test('a label toggle changes the rendering', async () => {
   // Liver is drawn orange (221,132,82): red clearly above blue.
   const orange = (r: number, g: number, b: number) => r > 120 && r - b > 60 && g > b;
   const before = await canvasPixels(page);
@@ -71,7 +78,7 @@ test('a label toggle changes the rendering', async ({ page }) => {
   expect(meanAbsDiff(before, await canvasPixels(page, 'liver-opaque.png'))).toBeGreaterThan(0.5);
 });
 
-test('the readout shows the true HU and label at a voxel inside the liver', async ({ page }) => {
+test('the readout shows the true HU and label at a voxel inside the liver', async () => {
   const cases: { id: number; name: string }[] = [
     { id: 5, name: 'liver' },
     { id: 2, name: 'kidney_right' },
@@ -97,7 +104,7 @@ test('the readout shows the true HU and label at a voxel inside the liver', asyn
   await expect(page.getByTestId('goto-error')).toContainText('Outside the image');
 });
 
-test('the status bar shows the webgpu tfjs backend', async ({ page }) => {
+test('the status bar shows the webgpu tfjs backend', async () => {
   const backend = page.getByTestId('status-backend');
   await expect(backend).toHaveAttribute('data-backend', 'webgpu', { timeout: 90_000 });
   await expect(page.getByTestId('status-backend-name')).toHaveText('webgpu');

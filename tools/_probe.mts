@@ -1,18 +1,18 @@
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/node/backend.ts';
-import { unetConfig, DEFAULT_STAGE1 } from '../src/models/config.ts';
-import { createSegmentor } from '../src/models/networks.ts';
-import { segmentorOptimizer, segmentorStep } from '../src/models/trainSteps.ts';
-const which = process.argv[2] as 'cpu' | 'webgpu';
-await initBackend(which);
-for (const [d, enc] of [[32, [[4, 4], [8, 8]]], [24, [[4, 4], [8, 8]]], [16, [[4, 8], [8, 16]]]] as const) {
-  const S = createSegmentor(unetConfig(1, 3, enc.map((l) => [...l])), 'specialist');
-  const opt = segmentorOptimizer(S, DEFAULT_STAGE1);
-  const image = tf.randomUniform([2, d, d, d, 1]) as tf.Tensor5D;
-  const label = tf.zeros([2, d, d, d], 'int32') as tf.Tensor4D;
-  await segmentorStep(S, opt, { image, label }, DEFAULT_STAGE1);
-  const t0 = Date.now();
-  for (let i = 0; i < 3; i++) await segmentorStep(S, opt, { image, label }, DEFAULT_STAGE1);
-  console.log(which, d, JSON.stringify(enc), ((Date.now() - t0) / 3).toFixed(0), 'ms/step (batch 2)');
-}
+import { unetConfig } from '../src/models/config.ts';
+import { createUNet } from '../src/models/unet.ts';
+import { gaussianBlur3d } from '../src/models/gaussianBlur.ts';
+await initBackend('webgpu');
+const mark = async (s: string) => { await tf.ones([4]).data(); await new Promise((r) => setTimeout(r, 300)); console.log('=== MARK', s); };
+await mark('start');
+const x = tf.randomUniform([2, 8, 8, 8, 1]) as tf.Tensor5D;
+await x.data(); await mark('x');
+const net = createUNet(unetConfig(1, 3, [[2, 4], [4, 4]]));
+await mark('unet');
+await gaussianBlur3d(x, { size: 3, sigma: 1 }).data(); await mark('blur');
+await tf.pad(x, [[0, 0], [1, 1], [0, 0], [0, 0], [0, 0]]).data(); await mark('pad5');
+const g = tf.grad((t: tf.Tensor) => tf.sum(tf.slice(t, [0, 0, 0, 0, 1], [-1, -1, -1, -1, 2])))(tf.ones([2, 4, 4, 4, 3]));
+console.log(Array.from(await g.data()).slice(0, 6)); await mark('slicegrad5');
+await net.apply(x).data(); await mark('apply');
 process.exit(0);

@@ -3,6 +3,7 @@ import { useCaseStore } from './stores/caseStore.ts';
 import { useViewStore } from './stores/viewStore.ts';
 import { useLabelStore } from './stores/labelStore.ts';
 import { useReadoutStore } from './stores/readoutStore.ts';
+import { useStatusStore } from './stores/statusStore.ts';
 
 /** Mirror controller events into the stores React renders from. Returns the unsubscribe. */
 export function bridgeViewerToStores(viewer: ViewerController): () => void {
@@ -30,6 +31,7 @@ export function bridgeViewerToStores(viewer: ViewerController): () => void {
       s.setOpacity(key, opacity);
     }),
     viewer.events.on('location', (r) => useReadoutStore.getState().setReadout(r)),
+    viewer.events.on('notice', ({ text }) => useStatusStore.getState().pushMessage('info', text)),
   ];
   return () => offs.forEach((off) => off());
 }

@@ -36,15 +36,18 @@ export function useFileDrop(onFiles: (files: File[]) => void): void {
       const files = [...(e.dataTransfer?.files ?? [])];
       if (files.length) onFiles(files);
     };
-    window.addEventListener('dragenter', enter);
-    window.addEventListener('dragover', over);
-    window.addEventListener('dragleave', leave);
-    window.addEventListener('drop', drop);
+    // Capture phase: niivue stops drag events on its canvas, so bubbling listeners on window
+    // would never hear a drop onto the image, the likeliest place for one.
+    const opts = { capture: true };
+    window.addEventListener('dragenter', enter, opts);
+    window.addEventListener('dragover', over, opts);
+    window.addEventListener('dragleave', leave, opts);
+    window.addEventListener('drop', drop, opts);
     return () => {
-      window.removeEventListener('dragenter', enter);
-      window.removeEventListener('dragover', over);
-      window.removeEventListener('dragleave', leave);
-      window.removeEventListener('drop', drop);
+      window.removeEventListener('dragenter', enter, opts);
+      window.removeEventListener('dragover', over, opts);
+      window.removeEventListener('dragleave', leave, opts);
+      window.removeEventListener('drop', drop, opts);
     };
   }, [onFiles]);
 }

@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { AugmentConfig } from './config.ts';
 import { DEFAULT_AUGMENT } from './config.ts';
 import type { Rng } from './rng.ts';
+import { reverseAnyRank } from './ops.ts';
 
 export interface AugmentDraw {
   flip: [boolean, boolean, boolean]; // z, y, x
@@ -27,10 +28,10 @@ export function drawAugment(rng: Rng, square: boolean, cfg: AugmentConfig = DEFA
 function spatial<T extends tf.Tensor>(t: T, d: AugmentDraw): T {
   let y: tf.Tensor = t;
   const axes = [1, 2, 3].filter((_, i) => d.flip[i]);
-  if (axes.length) y = tf.reverse(y, axes);
+  if (axes.length) y = reverseAnyRank(y, axes);
   for (let q = 0; q < d.rot90; q++) {
     const perm = y.shape.map((_, i) => (i === 2 ? 3 : i === 3 ? 2 : i));
-    y = tf.reverse(tf.transpose(y, perm), 3);
+    y = reverseAnyRank(tf.transpose(y, perm), [3]);
   }
   return y as T;
 }
@@ -51,7 +52,9 @@ export function augmentBatch(
     draws.forEach((d, b) => {
       const im = spatial(tf.slice(image, [b], [1]), d);
       ims.push(tf.add(tf.mul(im, d.scale), d.shift));
-      lbs.push(spatial(tf.slice(label, [b], [1]), d));
+      // Labels travel as float32 (exact for class ids): webgpu's shared-memory transpose emits an
+      // invalid shader for int32 (f32/i32 type mismatch) and returns stale data.
+      lbs.push(tf.cast(spatial(tf.cast(tf.slice(label, [b], [1]), 'float32'), d), label.dtype));
     });
     return { image: tf.concat(ims, 0) as tf.Tensor5D, label: tf.concat(lbs, 0) as tf.Tensor4D };
   });

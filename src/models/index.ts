@@ -6,7 +6,7 @@ export * from './config.ts';
 export { createUNet, countParams, unetParamShapes, upsample2x, type UNet3D, type Params } from './unet.ts';
 export { createGenerator, createClassifier, createSegmentor, assertTrainableBackend, type Network } from './networks.ts';
 export { gaussianBlur3d, gaussianKernel3d, gaussianTaps } from './gaussianBlur.ts';
-export { synthesize, synthesizeWithGenerator, type SynthesisInputs } from './synthesis.ts';
+export { organChannelOf, synthesize, synthesizeWithGenerator, tumourLabelOf, type SynthesisInputs } from './synthesis.ts';
 export {
   adversarialLoss,
   classifierLoss,
@@ -52,4 +52,4 @@ export {
   type LoadedCheckpoint,
   type ModelCard,
 } from './checkpoint.ts';
-export { whereAnyRank } from './ops.ts';
+export { reverseAnyRank, whereAnyRank } from './ops.ts';

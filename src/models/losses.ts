@@ -16,6 +16,15 @@ export function classSelector(classes: number[], k: number): tf.Tensor5D {
   return tf.tensor5d(s, [1, 1, 1, 1, k]);
 }
 
+/**
+ * Channel c of a [B,z,y,x,K] tensor as [B,z,y,x,1], via a one-hot product rather than tf.slice:
+ * the gradient of a rank-5 slice is a rank-5 pad, which tfjs-backend-webgpu 4.22 cannot compile
+ * (its PadProgram indexes a 'vec5'), so the gradient silently comes back as zeros or stale data.
+ */
+export function channel(x: tf.Tensor5D, c: number): tf.Tensor5D {
+  return tf.tidy(() => tf.sum(tf.mul(x, classSelector([c], x.shape[4])), 4, true) as tf.Tensor5D);
+}
+
 /** "Tumour" probability: the sum of the softmax probabilities of the tumour classes, [B,z,y,x,1]. */
 export function tumourProbability(segLogits: tf.Tensor5D, tumourClasses: number[]): tf.Tensor5D {
   return tf.tidy(() => tf.sum(tf.mul(tf.softmax(segLogits), classSelector(tumourClasses, segLogits.shape[4])), 4, true) as tf.Tensor5D);
@@ -55,7 +64,7 @@ export function segmentationLoss(
 /** Generator adversarial term: 1 − mean over synthetic voxels of C's "real tumour" probability. */
 export function adversarialLoss(clsLogits: tf.Tensor5D, synthMask: tf.Tensor5D): tf.Scalar {
   return tf.tidy(() => {
-    const pReal = tf.slice(tf.softmax(clsLogits), [0, 0, 0, 0, CLASSIFIER_CLASSES.real], [-1, -1, -1, -1, 1]);
+    const pReal = channel(tf.softmax(clsLogits), CLASSIFIER_CLASSES.real);
     const { mean, present } = maskedMean(pReal, synthMask);
     return tf.mul(tf.sub(1, mean), present) as tf.Scalar;
   });
@@ -68,8 +77,8 @@ export function adversarialLoss(clsLogits: tf.Tensor5D, synthMask: tf.Tensor5D):
 export function classifierLoss(clsLogits: tf.Tensor5D, synthMask: tf.Tensor5D, realMask: tf.Tensor5D): tf.Scalar {
   return tf.tidy(() => {
     const prob = tf.softmax(clsLogits);
-    const pReal = tf.slice(prob, [0, 0, 0, 0, CLASSIFIER_CLASSES.real], [-1, -1, -1, -1, 1]);
-    const pSyn = tf.slice(prob, [0, 0, 0, 0, CLASSIFIER_CLASSES.synthetic], [-1, -1, -1, -1, 1]);
+    const pReal = channel(prob, CLASSIFIER_CLASSES.real);
+    const pSyn = channel(prob, CLASSIFIER_CLASSES.synthetic);
     const s = maskedMean(pSyn, synthMask);
     const r = maskedMean(pReal, realMask);
     const sum = tf.add(tf.mul(tf.sub(1, s.mean), s.present), tf.mul(tf.sub(1, r.mean), r.present));
@@ -114,14 +123,14 @@ export function diceCEPerSample(segLogits: tf.Tensor5D, labels: tf.Tensor4D, opt
     const logp = tf.logSoftmax(segLogits);
     const ce = tf.neg(tf.mean(tf.sum(tf.mul(logp, y), 4), [1, 2, 3])) as tf.Tensor1D;
     const p = tf.exp(logp);
-    const fg = (t: tf.Tensor5D) => tf.slice(t, [0, 0, 0, 0, 1], [-1, -1, -1, -1, k - 1]);
-    const pf = fg(p);
-    const yf = fg(y);
-    const inter = tf.sum(tf.mul(pf, yf), [1, 2, 3]);
+    // Dice for every class, then drop background on the [B, K] result: slicing the rank-5
+    // probabilities would need a rank-5 pad in the backward pass (broken on webgpu, see channel()).
+    const inter = tf.sum(tf.mul(p, y), [1, 2, 3]);
     const den = opts.squaredPred
-      ? tf.add(tf.sum(tf.square(pf), [1, 2, 3]), tf.sum(tf.square(yf), [1, 2, 3]))
-      : tf.add(tf.sum(pf, [1, 2, 3]), tf.sum(yf, [1, 2, 3]));
-    const dice = tf.sub(1, tf.div(tf.add(tf.mul(inter, 2), opts.smoothNr), tf.add(den, opts.smoothDr)));
+      ? tf.add(tf.sum(tf.square(p), [1, 2, 3]), tf.sum(tf.square(y), [1, 2, 3]))
+      : tf.add(tf.sum(p, [1, 2, 3]), tf.sum(y, [1, 2, 3]));
+    const diceAll = tf.sub(1, tf.div(tf.add(tf.mul(inter, 2), opts.smoothNr), tf.add(den, opts.smoothDr)));
+    const dice = tf.slice(diceAll, [0, 1], [-1, k - 1]);
     const diceMean = tf.mean(dice, 1) as tf.Tensor1D;
     return tf.add(tf.mul(diceMean, opts.diceWeight), tf.mul(ce, opts.ceWeight)) as tf.Tensor1D;
   });

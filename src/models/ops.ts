@@ -12,3 +12,19 @@ export function whereAnyRank<T extends tf.Tensor>(cond: tf.Tensor, a: T, b: tf.T
     return tf.reshape(tf.where(flat(cond), flat(a), flat(b)), shape) as T;
   });
 }
+
+/**
+ * tf.reverse for any rank: tfjs-backend-webgpu's Reverse pads shapes to rank 4 and throws for
+ * rank 5 tensors. Each axis is reversed in a rank-3 view [before, axis, after].
+ */
+export function reverseAnyRank<T extends tf.Tensor>(t: T, axes: number[]): T {
+  return tf.tidy(() => {
+    let y: tf.Tensor = t;
+    for (const ax of axes) {
+      const before = t.shape.slice(0, ax).reduce((a, b) => a * b, 1);
+      const after = t.shape.slice(ax + 1).reduce((a, b) => a * b, 1);
+      y = tf.reshape(tf.reverse(tf.reshape(y, [before, t.shape[ax], after]), 1), t.shape);
+    }
+    return y as T;
+  });
+}

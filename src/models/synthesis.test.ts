@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { unetConfig } from './config.ts';
 import { gaussianBlur3d, gaussianKernel3d, gaussianTaps } from './gaussianBlur.ts';
-import { synthesize, synthesizeWithGenerator } from './synthesis.ts';
+import { organChannelOf, synthesize, synthesizeWithGenerator, tumourLabelOf } from './synthesis.ts';
 import { createGenerator } from './networks.ts';
 import { ballMask, gradCheck, randomArray, relErr } from './testUtil.ts';
 
@@ -106,6 +106,12 @@ describe('synthesis (Eq. 1)', () => {
     const f = (g: tf.Tensor) => tf.sum(tf.mul(synthesize(g as tf.Tensor5D, { image: x, softMask: m, texture: T, organChannel: [1] }), w)) as tf.Scalar;
     const { maxRelErr } = await gradCheck(f, tf.tensor5d(randomArray(n * 3, 11, -1, 1), [1, d, d, d, 3]), { eps: 1e-2 });
     expect(maxRelErr).toBeLessThan(2e-2);
+  });
+
+  it('maps organs to G channels and tumour labels', () => {
+    expect(['liver', 'pancreas', 'kidney'].map((o) => organChannelOf(o as 'liver'))).toEqual([0, 1, 2]);
+    expect(tumourLabelOf('kidney', 'universal')).toBe(6);
+    expect(tumourLabelOf('kidney', 'specialist')).toBe(2);
   });
 
   it('runs with a generator network end to end', () => {

@@ -9,6 +9,18 @@ import { DEFAULT_BLUR, GENERATOR_ORGANS } from './config.ts';
 import { gaussianBlur3d } from './gaussianBlur.ts';
 import type { UNet3D } from './unet.ts';
 import { whereAnyRank } from './ops.ts';
+import { ORGAN_IDS, ORGANS, type Organ } from '../core/labels.ts';
+import type { LabelScheme } from './config.ts';
+
+/** G's output channel for an organ (core ORGANS order: liver 0, pancreas 1, kidney 2). */
+export function organChannelOf(organ: Organ): number {
+  return ORGANS.indexOf(organ);
+}
+
+/** The label id painted on a synthetic tumour: the organ's tumour id (universal) or 2 (specialist). */
+export function tumourLabelOf(organ: Organ, scheme: LabelScheme): number {
+  return scheme === 'universal' ? ORGAN_IDS[organ].tumor : 2;
+}
 
 export interface SynthesisInputs {
   /** Image crop [B,z,y,x,1], normalised to [0,1]. */

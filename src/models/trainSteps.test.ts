@@ -4,7 +4,8 @@ import { DEFAULT_MIXUP, DEFAULT_STAGE1, DEFAULT_STAGE2, unetConfig } from './con
 import { applyCutMix, drawCutMix } from './mixup.ts';
 import { augmentBatch } from './augment.ts';
 import { createClassifier, createGenerator, createSegmentor } from './networks.ts';
-import { SimpleRng, sampleBeta } from './rng.ts';
+import { SimpleRng, sampleBeta, type Rng as ModelRng } from './rng.ts';
+import { Rng as CoreRng } from '../core/random.ts';
 import { gaussianBlur3d } from './gaussianBlur.ts';
 import {
   adversarialOptimizer,
@@ -108,6 +109,12 @@ describe('half-split CutMix', () => {
     expect(mean).toBeLessThan(0.55);
     const tails = xs.filter((x) => x < 0.1 || x > 0.9).length / xs.length;
     expect(tails).toBeGreaterThan(0.6); // Beta(0.2,0.2): ≈ 0.70 of the mass
+  });
+
+  it('takes the project core RNG (seeded, with its own beta) as is', () => {
+    const a: ModelRng = new CoreRng(7);
+    const b: ModelRng = new CoreRng(7);
+    expect(drawCutMix(a, { x: 32, y: 32 })).toEqual(drawCutMix(b, { x: 32, y: 32 }));
   });
 
   it('first split voxels from the sample, the rest from the next sample; image and label alike', async () => {

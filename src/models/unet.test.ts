@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { PRESETS, unetConfig } from './config.ts';
 import { countParams, createUNet, upsample2x } from './unet.ts';
 import { createClassifier, createGenerator, createSegmentor, assertTrainableBackend } from './networks.ts';
-import { randomArray } from './testUtil.ts';
+import { gradCheck, randomArray } from './testUtil.ts';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -88,6 +88,40 @@ describe('3-D U-Net', () => {
     net.dispose();
   });
 
+  it('finite-difference gradients through the whole U-Net (batch and instance norm, pooling, upsampling)', async () => {
+    for (const norm of ['batch', 'instance'] as const) {
+      const net = createUNet(unetConfig(1, 2, [[2], [3]], { norm, seed: 9, activation: 'elu' }));
+      const x = tf.tensor5d(randomArray(2 * 4 ** 3, 8, -1, 1), [2, 4, 4, 4, 1]);
+      const w = tf.tensor5d(randomArray(2 * 4 ** 3 * 2, 9, -1, 1), [2, 4, 4, 4, 2]);
+      // w.r.t. the input (exercises every layer's input gradient) and one encoder kernel.
+      const fx = (t: tf.Tensor) => tf.sum(tf.mul(net.apply(t as tf.Tensor5D), w)) as tf.Scalar;
+      const rx = await gradCheck(fx, x, { eps: 1e-2, floor: 1e-2, probes: 8 });
+      expect(rx.maxRelErr, `${norm} input: ${JSON.stringify(rx.worst)}`).toBeLessThan(3e-2);
+      const k = net.params.get('enc1.conv0.kernel')!;
+      const k0 = k.clone();
+      const fk = (t: tf.Tensor) => {
+        k.assign(t);
+        return tf.sum(tf.mul(net.apply(x), w)) as tf.Scalar;
+      };
+      const { grads } = tf.variableGrads(() => tf.sum(tf.mul(net.apply(x), w)) as tf.Scalar, [k]);
+      const analytic = await grads[k.name].data();
+      const base = await k0.data();
+      let worst = 0;
+      for (const i of [0, 7, 20, 33, 53]) {
+        const eval_ = async (d: number) => {
+          const a = Float32Array.from(base);
+          a[i] += d;
+          return (await fk(tf.tensor(a, k.shape)).data())[0];
+        };
+        const numeric = ((await eval_(1e-2)) - (await eval_(-1e-2))) / 2e-2;
+        worst = Math.max(worst, Math.abs(numeric - analytic[i]) / Math.max(Math.abs(numeric), 1e-2));
+      }
+      k.assign(k0);
+      expect(worst, `${norm} kernel`).toBeLessThan(3e-2);
+      net.dispose();
+    }
+  });
+
   it('roles check their heads; wasm is refused for training', () => {
     const g = createGenerator(PRESETS.tiny.generator);
     expect(g.role).toBe('generator');
@@ -104,7 +138,9 @@ describe('3-D U-Net', () => {
     const cfg = unetConfig(1, 2, [[2, 4], [4, 4]]);
     const a = createUNet(cfg);
     const w = new Map<string, tf.Tensor>([...a.params].map(([k, v]) => [k, v as tf.Tensor]));
+    const before = tf.memory().numTensors;
     const b = createUNet(cfg, w);
+    expect(tf.memory().numTensors - before).toBe(a.params.size); // only the new variables
     expect([...b.params.keys()]).toEqual([...a.params.keys()]);
     expect(() => createUNet(unetConfig(1, 2, [[2, 8], [8, 4]]), w)).toThrow(/shape/);
     expect(() => createUNet(unetConfig(1, 2, [[2, 4], [4, 4], [4, 4]]), w)).toThrow(/lack parameter "enc2/);

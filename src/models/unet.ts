@@ -121,7 +121,7 @@ export function createUNet(cfg: UNetConfig, weights?: Map<string, tf.Tensor>): U
       if (!tf.util.arraysEqual(w.shape, shape)) {
         throw new Error(`parameter "${name}" has shape [${w.shape}] but the config needs [${shape}]`);
       }
-      v = tf.variable(w.toFloat(), true);
+      v = tf.tidy(() => tf.variable(tf.cast(w, 'float32'), true));
     } else {
       v = tf.tidy(() => tf.variable(initialValue(name, shape, seed), true));
     }

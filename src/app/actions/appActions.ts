@@ -1,9 +1,10 @@
 import type { ProjectLabelName } from '../../core/labels.ts';
 import { WINDOW_PRESETS, type WindowPresetId } from '../viewer/windowPresets.ts';
-import { LAYOUT_NAMES, useViewStore, type Layout } from '../stores/viewStore.ts';
+import { LAYOUT_NAMES, type Layout } from '../stores/viewStore.ts';
 import { useCaseStore } from '../stores/caseStore.ts';
 import { useLabelStore } from '../stores/labelStore.ts';
 import { useUiStore } from '../stores/uiStore.ts';
+import { useReadoutStore } from '../stores/readoutStore.ts';
 import { ActionRegistry, type Action } from './registry.ts';
 
 /** The slice of the viewer controller actions need; a fake in tests. */
@@ -13,6 +14,8 @@ export interface ViewerApi {
   setLabelVisibility(key: ProjectLabelName, visible: boolean): void;
   toggleAllLabels(): void;
   adjustAllOpacity(delta: number): void;
+  moveSlice(delta: number): void;
+  goToLabel(key: ProjectLabelName): boolean;
 }
 
 export interface AppActionDeps {
@@ -38,7 +41,7 @@ export function createAppActions({ viewer, pickImage, pickLabels, loadDemo }: Ap
     { id: 'file.loadDemo', label: 'Load demo case', group: 'File', shortcut: 'D', perform: loadDemo },
     ...WINDOW_PRESETS.map<Action>((p, n) => ({
       id: `window.${p.id}`,
-      label: `${p.name} window (${p.description})`,
+      label: `${p.name} window · ${p.description}`,
       group: 'Window',
       shortcut: String(n + 1),
       perform: () => viewer.setWindowPreset(p.id),
@@ -55,15 +58,38 @@ export function createAppActions({ viewer, pickImage, pickLabels, loadDemo }: Ap
     { id: 'labels.opacityDown', label: 'More transparent labels', group: 'Labels', shortcut: '[', perform: () => viewer.adjustAllOpacity(-0.1), enabled: hasLabels },
     ...Array.from({ length: LABEL_SLOTS }, (_, n): Action => ({
       id: `labels.toggle${n + 1}`,
-      label: `Show / hide legend entry ${n + 1}`,
+      label: `Show / hide label ${n + 1}`,
       group: 'Labels',
       shortcut: `Shift+${n + 1}`,
       perform: () => {
         const entry = useLabelStore.getState().labels[n];
         if (entry) viewer.setLabelVisibility(entry.key, !entry.visible);
       },
+      currentLabel: () => {
+        const entry = useLabelStore.getState().labels[n];
+        return entry ? `Show / hide ${entry.name}` : null;
+      },
       enabled: () => useLabelStore.getState().labels.length > n,
     })),
+    { id: 'navigate.sliceUp', label: 'Next slice', group: 'Navigate', shortcut: 'ArrowUp', perform: () => viewer.moveSlice(1), enabled: hasImage },
+    { id: 'navigate.sliceDown', label: 'Previous slice', group: 'Navigate', shortcut: 'ArrowDown', perform: () => viewer.moveSlice(-1), enabled: hasImage },
+    { id: 'navigate.sliceUp10', label: '10 slices forward', group: 'Navigate', shortcut: 'PageUp', perform: () => viewer.moveSlice(10), enabled: hasImage },
+    { id: 'navigate.sliceDown10', label: '10 slices back', group: 'Navigate', shortcut: 'PageDown', perform: () => viewer.moveSlice(-10), enabled: hasImage },
+    {
+      id: 'navigate.nextLabel',
+      label: 'Jump to next organ',
+      group: 'Navigate',
+      shortcut: 'N',
+      perform: () => {
+        const labels = useLabelStore.getState().labels;
+        if (labels.length === 0) return;
+        // Cycle from whatever organ the crosshair is in now.
+        const here = useReadoutStore.getState().readout?.projectLabel;
+        const at = labels.findIndex((l) => l.key === here);
+        viewer.goToLabel(labels[(at + 1) % labels.length].key);
+      },
+      enabled: hasLabels,
+    },
     { id: 'navigate.goToVoxel', label: 'Go to voxel…', group: 'Navigate', shortcut: 'G', perform: () => ui().requestGoToFocus(), enabled: hasImage },
     { id: 'help.toggle', label: 'Keyboard shortcuts', group: 'Help', shortcut: '?', perform: () => ui().toggleOverlay('help') },
     { id: 'help.about', label: 'About, data & privacy', group: 'Help', shortcut: 'I', perform: () => ui().toggleOverlay('about') },
@@ -74,9 +100,4 @@ export function createAppActions({ viewer, pickImage, pickLabels, loadDemo }: Ap
 
 export function createRegistry(deps: AppActionDeps): ActionRegistry {
   return new ActionRegistry().registerAll(createAppActions(deps));
-}
-
-/** Current layout, for toolbar pressed states. */
-export function currentLayout(): Layout {
-  return useViewStore.getState().layout;
 }

@@ -1,5 +1,13 @@
 import type { ActionRegistry } from './registry.ts';
 
+/** Keys a focused slider, select or button uses itself. */
+const CONTROL_KEYS = new Set(['ArrowUp', 'ArrowDown', 'ArrowLeft', 'ArrowRight', 'PageUp', 'PageDown', 'Home', 'End']);
+
+function ownsKey(target: EventTarget | null, key: string): boolean {
+  if (!CONTROL_KEYS.has(key)) return false;
+  return target instanceof HTMLInputElement && target.type === 'range';
+}
+
 function isTextEntry(target: EventTarget | null): boolean {
   if (!(target instanceof HTMLElement)) return false;
   if (target.isContentEditable) return true;
@@ -17,6 +25,7 @@ export function attachKeyboard(registry: ActionRegistry, target: Window = window
     if (e.defaultPrevented || e.isComposing) return;
     // Escape still closes overlays from inside a text field; other keys belong to the field.
     if (isTextEntry(e.target) && e.key !== 'Escape') return;
+    if (ownsKey(e.target, e.key)) return;
     const action = registry.match(e);
     if (!action) return;
     if (action.enabled && !action.enabled()) return;

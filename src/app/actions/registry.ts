@@ -14,6 +14,8 @@ export interface Action {
   /** Canonical form, e.g. "1", "L", "Shift+1", "?", "Escape" (see shortcutOf). */
   shortcut?: string;
   perform: () => void;
+  /** A more specific label for now, e.g. "Show / hide Liver" for legend slot 1; null for `label`. */
+  currentLabel?: () => string | null;
   /** Greyed out (and ignored by the keyboard) when this returns false. */
   enabled?: () => boolean;
 }

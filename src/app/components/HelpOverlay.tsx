@@ -1,5 +1,6 @@
 import { useServices } from '../appContext.tsx';
 import { useUiStore } from '../stores/uiStore.ts';
+import { useLabelStore } from '../stores/labelStore.ts';
 import { Modal } from './Modal.tsx';
 import { Kbd } from './Kbd.tsx';
 
@@ -7,6 +8,8 @@ import { Kbd } from './Kbd.tsx';
 export function HelpOverlay() {
   const { actions } = useServices();
   const open = useUiStore((s) => s.overlay === 'help');
+  // Re-render when the legend changes: label actions describe the entry they toggle.
+  useLabelStore((s) => s.labels);
   const close = () => useUiStore.getState().openOverlay(null);
   if (!open) return null;
   return (
@@ -17,8 +20,8 @@ export function HelpOverlay() {
             <h3>{group}</h3>
             <ul>
               {list.map((a) => (
-                <li key={a.id} data-action={a.id}>
-                  <span>{a.label}</span>
+                <li key={a.id} data-action={a.id} className={actions.isEnabled(a.id) ? undefined : 'is-disabled'}>
+                  <span>{a.currentLabel?.() ?? a.label}</span>
                   {a.shortcut ? <Kbd shortcut={a.shortcut} /> : <span className="muted">–</span>}
                 </li>
               ))}
@@ -32,7 +35,7 @@ export function HelpOverlay() {
             <li><span>Custom window</span><span className="muted">right drag</span></li>
             <li><span>Change slice</span><span className="muted">scroll wheel</span></li>
             <li><span>Rotate 3-D view</span><span className="muted">drag in 3-D tile</span></li>
-            <li><span>Pan / zoom slice</span><span className="muted">middle drag / Ctrl+scroll</span></li>
+            <li><span>Pan slice</span><span className="muted">middle drag</span></li>
           </ul>
         </section>
       </div>

@@ -1,6 +1,16 @@
 import { shortcutKeys } from '../actions/registry.ts';
 
-const PRETTY: Record<string, string> = { Escape: 'Esc', Shift: '⇧', Ctrl: 'Ctrl', Alt: 'Alt', Meta: '⌘' };
+const PRETTY: Record<string, string> = {
+  Escape: 'Esc',
+  Shift: '⇧',
+  Meta: '⌘',
+  ArrowUp: '↑',
+  ArrowDown: '↓',
+  ArrowLeft: '←',
+  ArrowRight: '→',
+  PageUp: 'PgUp',
+  PageDown: 'PgDn',
+};
 
 export function Kbd({ shortcut, subtle = false }: { shortcut: string; subtle?: boolean }) {
   return (

@@ -49,6 +49,8 @@ function GoToVoxel() {
               disabled={!image}
               data-testid={`goto-${axis}`}
               onChange={(e) => setIjk((old) => old.map((o, m) => (m === n ? e.target.value : o)))}
+              // Escape hands the keyboard back to the viewer shortcuts.
+              onKeyDown={(e) => e.key === 'Escape' && e.currentTarget.blur()}
             />
           </label>
         ))}

@@ -1,4 +1,8 @@
+import { useEffect } from 'react';
 import { useStatusStore } from '../stores/statusStore.ts';
+
+/** Info messages step aside after a while; errors stay until dismissed. */
+const INFO_MS = 10_000;
 import { useCaseStore } from '../stores/caseStore.ts';
 
 function Backend() {
@@ -37,6 +41,11 @@ function Backend() {
 function Messages() {
   const { messages, dismissMessage } = useStatusStore();
   const last = messages[messages.length - 1];
+  useEffect(() => {
+    if (!last || last.level !== 'info') return;
+    const t = setTimeout(() => dismissMessage(last.id), INFO_MS);
+    return () => clearTimeout(t);
+  }, [last, dismissMessage]);
   if (!last) return <span className="status-item muted">Ready</span>;
   return (
     <span className={`status-item status-message is-${last.level}`} role={last.level === 'error' ? 'alert' : 'status'} data-testid="status-message" data-level={last.level}>

@@ -1,6 +1,6 @@
 import { MULTIPLANAR_TYPE, NVImage, Niivue, SHOW_RENDER, SLICE_TYPE, type NiiVueLocation } from '@niivue/niivue';
 import type { Mat4, Vec3 } from '../../core/volume.ts';
-import { voxelToWorld } from '../../core/volume.ts';
+import { sameGeometry, voxelToWorld } from '../../core/volume.ts';
 import type { LabelMap, ProjectLabelName } from '../../core/labels.ts';
 import { Emitter } from './emitter.ts';
 import { flattenAffine, insideVolume, invertAffine, spacingFromAffine, worldToVoxel } from './geometry.ts';
@@ -9,7 +9,7 @@ import {
   describeLabel,
   detectScheme,
   labelMapOf,
-  maskCentroid,
+  maskAnchor,
   maskOf,
   projectLabelsOf,
   type ProjectLabelInfo,
@@ -37,6 +37,8 @@ export interface ViewerEvents {
   layoutChanged: Layout;
   labelStyleChanged: { key: ProjectLabelName; visible: boolean; opacity: number };
   location: Readout;
+  /** Something the user should know that is not an error, e.g. a label map on another grid. */
+  notice: { text: string };
 }
 
 /** What the controller keeps of the loaded image to answer readout queries without niivue. */
@@ -59,7 +61,8 @@ interface LabelState {
   inter: number;
   scheme: SchemeId;
   map: LabelMap;
-  overlays: Map<ProjectLabelName, { volume: NVImage; visible: boolean; opacity: number }>;
+  affine: Mat4;
+  overlays: Map<ProjectLabelName, { volume: NVImage; visible: boolean; opacity: number; anchor?: Vec3 | null }>;
 }
 
 const LAYOUT_SLICE: Record<Layout, SLICE_TYPE> = {
@@ -144,9 +147,11 @@ export class ViewerController {
   async attach(canvas: HTMLCanvasElement): Promise<void> {
     const nv = new Niivue({
       backColor: [0.043, 0.051, 0.063, 1],
-      crosshairColor: [0.25, 0.8, 1, 0.75],
+      crosshairColor: [0.25, 0.8, 1, 0.85],
       crosshairGap: 6,
+      // niivue draws 2-D crosshairs as cylinders; in voxel units they cover a 3 mm CT voxel.
       crosshairWidth: 1,
+      crosshairWidthUnit: 'mm',
       show3Dcrosshair: true,
       isColorbar: false,
       isOrientCube: false,
@@ -276,12 +281,10 @@ export class ViewerController {
     const { file, affine } = describeFile(segment, name, datatype);
     const overlays: LabelState['overlays'] = new Map();
     const entries: LabelEntry[] = [];
-    let firstMask: Uint8Array | null = null;
     for (const info of projectLabelsOf(map)) {
       const voxels = info.sourceIds.reduce((n, id) => n + (counts.get(id) ?? 0), 0);
       if (voxels === 0) continue;
       const mask = maskOf(data, info.sourceIds, slope, inter);
-      firstMask ??= mask;
       const kept = previous?.overlays.get(info.key);
       const style = { visible: kept?.visible ?? true, opacity: kept?.opacity ?? DEFAULT_LABEL_OPACITY };
       const volume = this.makeOverlay(segment, mask, info, style.visible ? style.opacity : 0);
@@ -295,14 +298,26 @@ export class ViewerController {
         ...style,
       });
     }
-    this.labels = { segment, datatype, file, inverse: invertAffine(affine), slope, inter, scheme, map, overlays };
+    this.labels = { segment, datatype, file, affine, inverse: invertAffine(affine), slope, inter, scheme, map, overlays };
     // addVolume refreshes every layer on the GPU; add all then refresh once.
     for (const { volume } of overlays.values()) nv.volumes.push(volume);
     nv.overlays = nv.volumes.slice(1);
     nv.updateGLVolume();
     this.events.emit('labelsLoaded', { file, scheme, labels: entries });
-    if (firstMask && !previous) this.goToVoxelOfMask(firstMask, file.dims, affine);
-    else this.requestLocation();
+    if (!forcedScheme) this.checkGrid(file, affine);
+    // A new case opens on its first organ so every plane shows it; a re-read keeps the position.
+    const first = entries[0];
+    if (previous || !first || !this.goToLabel(first.key)) this.requestLocation();
+  }
+
+  /** niivue resamples overlays in world space, so a mismatch still displays; say so anyway. */
+  private checkGrid(label: LoadedFile, affine: Mat4): void {
+    const image = this.image;
+    if (!image) return;
+    if (sameGeometry({ dims: image.file.dims, affine: image.affine }, { dims: label.dims, affine })) return;
+    this.events.emit('notice', {
+      text: `"${label.name}" (${label.dims.join('×')}) is not on the image's voxel grid (${image.file.dims.join('×')}); it is shown resampled by world position.`,
+    });
   }
 
   private makeOverlay(segment: NVImage, mask: Uint8Array, info: ProjectLabelInfo, opacity: number): NVImage {
@@ -399,6 +414,29 @@ export class ViewerController {
     this.events.emit('labelStyleChanged', { key, visible: o.visible, opacity: o.opacity });
   }
 
+  /**
+   * Step the crosshair through slices along the axis the current view looks down (axial → S/I,
+   * coronal → A/P, sagittal → L/R). niivue steps in RAS voxel space, so + is always superior,
+   * anterior or right whatever the file's orientation.
+   */
+  moveSlice(delta: number): void {
+    if (!this.nv || !this.image) return;
+    const axis = this.layout === 'coronal' ? 1 : this.layout === 'sagittal' ? 0 : 2;
+    const step: Vec3 = [0, 0, 0];
+    step[axis] = delta;
+    this.nv.moveCrosshairInVox(step[0], step[1], step[2]);
+  }
+
+  /** Put the crosshair inside a label, near its centroid; returns false if the label is absent. */
+  goToLabel(key: ProjectLabelName): boolean {
+    const o = this.labels?.overlays.get(key);
+    if (!o || !this.labels) return false;
+    o.anchor ??= maskAnchor(o.volume.img as Uint8Array, this.labels.file.dims);
+    if (!o.anchor) return false;
+    this.goToWorld(voxelToWorld(this.labels.affine, o.anchor));
+    return true;
+  }
+
   /** Put the crosshair on a voxel of the image (native file indices). Returns false if outside. */
   goToVoxel(i: number, j: number, k: number): boolean {
     if (!this.image) return false;
@@ -413,12 +451,6 @@ export class ViewerController {
     nv.scene.crosshairPos = nv.mm2frac(mm);
     nv.createOnLocationChange();
     nv.drawScene();
-  }
-
-  private goToVoxelOfMask(mask: Uint8Array, dims: Vec3, affine: Mat4): void {
-    const c = maskCentroid(mask, dims);
-    if (c) this.goToWorld(voxelToWorld(affine, c));
-    else this.requestLocation();
   }
 
   private centreCrosshair(): void {

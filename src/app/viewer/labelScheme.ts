@@ -112,3 +112,29 @@ export function maskCentroid(mask: ArrayLike<number>, dims: readonly number[]): 
   if (n === 0) return null;
   return [Math.round(si / n), Math.round(sj / n), Math.round(sk / n)];
 }
+
+/**
+ * A voxel inside the mask near its centroid: the centroid itself when it lies inside, otherwise
+ * the closest mask voxel. Paired organs (two kidneys) have their centroid between them, on the
+ * spine; the crosshair should land in an organ.
+ */
+export function maskAnchor(mask: ArrayLike<number>, dims: readonly number[]): [number, number, number] | null {
+  const c = maskCentroid(mask, dims);
+  if (!c) return null;
+  const [nx, ny] = dims;
+  if (mask[c[0] + nx * (c[1] + ny * c[2])]) return c;
+  let best = -1;
+  let bestD = Infinity;
+  for (let idx = 0; idx < mask.length; idx++) {
+    if (!mask[idx]) continue;
+    const i = idx % nx;
+    const j = Math.floor(idx / nx) % ny;
+    const k = Math.floor(idx / (nx * ny));
+    const d = (i - c[0]) ** 2 + (j - c[1]) ** 2 + (k - c[2]) ** 2;
+    if (d < bestD) {
+      bestD = d;
+      best = idx;
+    }
+  }
+  return [best % nx, Math.floor(best / nx) % ny, Math.floor(best / (nx * ny))];
+}

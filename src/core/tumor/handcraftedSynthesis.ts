@@ -15,7 +15,8 @@ import { Rng, hashSeed, type Seed } from '../random.ts';
 import type { ImageVolume, LabelVolume, Vec3 } from '../volume.ts';
 import { HU_WINDOW_HI, HU_WINDOW_LO } from '../window.ts';
 import { simulateTumourPositions, type PositionOptionsInput, type PositionSimulation } from './positionSimulation.ts';
-import { DEFAULT_TEXTURE_OPTIONS, drawTextureOffset, getTexture, textureAt, type TextureOptions } from './texture.ts';
+import { reflectIndex } from './gaussianFilter.ts';
+import { DEFAULT_TEXTURE_OPTIONS, drawTextureOffset, getTexture, type TextureOptions } from './texture.ts';
 
 export interface HandcraftedOptions {
   /** d ~ U(lo, hi), the darkening in window units. */
@@ -61,15 +62,24 @@ export function applyHandcraftedTumours(
   const offset = drawTextureOffset(tex, size, rng);
   const gain = o.units === 'hu' ? darkening * (o.huWindow.hi - o.huWindow.lo) : darkening;
   const m = sim.softMask;
+  // Texture coordinates per axis, mirror tiling resolved once instead of per voxel.
+  const [tx, ty, tz] = [0, 1, 2].map((a) => {
+    const map = new Int32Array(size[a]);
+    for (let x = 0; x < size[a]; x++) map[x] = reflectIndex(offset[a] + x, tex.dims[a]);
+    return map;
+  });
+  const tnx = tex.dims[0];
+  const tnxy = tex.dims[0] * tex.dims[1];
   for (let k = box.lo[2]; k <= box.hi[2]; k++) {
+    const tk = tz[k - box.lo[2]] * tnxy;
     for (let j = box.lo[1]; j <= box.hi[1]; j++) {
       const row = dims[0] * (j + dims[1] * k);
+      const tjk = tk + ty[j - box.lo[1]] * tnx;
       for (let i = box.lo[0]; i <= box.hi[0]; i++) {
         const idx = row + i;
         const w = m[idx];
         if (w === 0) continue;
-        const t = textureAt(tex, offset, i - box.lo[0], j - box.lo[1], k - box.lo[2]);
-        out[idx] = image.data[idx] - w * gain * t;
+        out[idx] = image.data[idx] - w * gain * tex.data[tjk + tx[i - box.lo[0]]];
       }
     }
   }
@@ -80,7 +90,16 @@ export function applyHandcraftedTumours(
 export function labelWithTumours(label: LabelVolume, sim: PositionSimulation): LabelVolume {
   const data = new Uint8Array(label.data);
   const t = sim.tumourLabel;
-  for (let n = 0; n < data.length; n++) if (t[n]) data[n] = t[n];
+  const d = label.dims;
+  for (const tumour of sim.tumours) {
+    const { lo, hi } = tumour.bbox;
+    for (let k = lo[2]; k <= hi[2]; k++) {
+      for (let j = lo[1]; j <= hi[1]; j++) {
+        const row = d[0] * (j + d[1] * k);
+        for (let i = lo[0]; i <= hi[0]; i++) if (t[row + i]) data[row + i] = t[row + i];
+      }
+    }
+  }
   return { dims: [...label.dims] as Vec3, affine: [...label.affine], data };
 }
 

@@ -1,0 +1,158 @@
+/**
+ * npm run bench:conv3d [-- --size 32 --step-size 32 --reps 3 --backends cpu,webgpu --no-torch]
+ *
+ * GFLOP/s of each conv3d kernel and of one U-Net training step (forward + backward), tfjs's stock
+ * kernels against src/models/kernels, per backend, and PyTorch on the same machine in the same
+ * run. Medians of `reps` timed runs after one warm-up; stock runs fewer reps when slow. The
+ * machine is shared, so the load average is printed with the numbers.
+ */
+import { execFileSync } from 'node:child_process';
+import { loadavg } from 'node:os';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend, probeWebGPU } from '../src/node/backend.ts';
+import { registerFastKernels, restoreStockKernels } from '../src/models/kernels/index.ts';
+import { conv3dFlops, conv3dGeom } from '../src/models/kernels/geometry.ts';
+import { createUNet } from '../src/models/unet.ts';
+import type { UNetConfig } from '../src/models/config.ts';
+import { machineLine, median } from './machine.ts';
+
+function arg(name: string, dflt: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : dflt;
+}
+const S = Number(arg('size', '32'));
+const SS = Number(arg('step-size', '32'));
+const C = Number(arg('channels', '16'));
+const REPS = Number(arg('reps', '3'));
+const BACKENDS = arg('backends', 'cpu,webgpu').split(',') as ('cpu' | 'webgpu')[];
+const TORCH = !process.argv.includes('--no-torch');
+
+const UNET: UNetConfig = {
+  kind: 'unet3d', inChannels: 1, outChannels: 2, encoder: [[16, 16], [32, 32]],
+  norm: 'none', normEps: 1e-5, activation: 'relu', leakySlope: 0.01, seed: 1,
+};
+
+/** Forward FLOPs of the U-Net's convs and its matmul upsampling at input size s³. */
+function unetForwardFlops(s: number): number {
+  const c3 = (n: number, cin: number, cout: number, k = 3) => conv3dFlops(conv3dGeom([1, n, n, n, cin], [k, k, k, cin, cout], 1, 'same'));
+  const h = s / 2;
+  return c3(s, 1, 16) + c3(s, 16, 16) + c3(h, 16, 32) + c3(h, 32, 32) + 2 * h ** 3 * 32 * 8 * 32 + c3(s, 48, 16) + c3(s, 16, 16) + c3(s, 16, 2, 1);
+}
+/** Training step ≈ forward + input gradient + weight gradient (the first conv needs no input gradient). */
+const stepFlops = (s: number) => 3 * unetForwardFlops(s) - conv3dFlops(conv3dGeom([1, s, s, s, 1], [3, 3, 3, 1, 16], 1, 'same'));
+
+async function time(fn: () => tf.Tensor | tf.Tensor[], reps: number): Promise<number> {
+  const run = async () => {
+    const t = performance.now();
+    const out = fn();
+    const outs = Array.isArray(out) ? out : [out];
+    for (const o of outs) await o.data();
+    const dt = (performance.now() - t) / 1e3;
+    tf.dispose(outs);
+    return dt;
+  };
+  const first = await run();
+  // A stock kernel that takes many seconds gets one timed run beyond the warm-up.
+  const n = first > 5 ? 1 : reps;
+  const ts: number[] = [];
+  for (let i = 0; i < n; i++) ts.push(await run());
+  return median(ts);
+}
+
+/** `key` names the same measurement in tools/torch_conv3d_bench.py's output. */
+interface Row { backend: string; key: string; op: string; gflop: number; stock: number; fast: number }
+
+async function benchBackend(backend: 'cpu' | 'webgpu'): Promise<Row[]> {
+  const rows: Row[] = [];
+  const x = tf.randomNormal([1, S, S, S, C]) as tf.Tensor5D;
+  const w = tf.randomNormal([3, 3, 3, C, C]) as tf.Tensor5D;
+  const dy = tf.randomNormal([1, S, S, S, C]) as tf.Tensor5D;
+  const xt = tf.randomNormal([1, S / 2, S / 2, S / 2, C]) as tf.Tensor5D;
+  const wt = tf.randomNormal([2, 2, 2, C, C]) as tf.Tensor5D;
+  const g = conv3dGeom(x.shape, w.shape, 1, 'same');
+  const gt = conv3dGeom([1, S, S, S, C], wt.shape, 2, 'same');
+  const ops: [string, number, () => tf.Tensor][] = [
+    ['Conv3D', conv3dFlops(g), () => tf.conv3d(x, w, 1, 'same')],
+    ['Conv3DBackpropInputV2', conv3dFlops(g), () => tf.conv3dTranspose(dy, w, x.shape, 1, 'same')],
+    ['Conv3DBackpropFilterV2', conv3dFlops(g), () => tf.tidy(() => tf.grad((ww: tf.Tensor) => tf.conv3d(x, ww as tf.Tensor5D, 1, 'same').mul(dy).sum())(w))],
+    ['Conv3DTranspose2x', conv3dFlops(gt), () => tf.conv3dTranspose(xt, wt, [1, S, S, S, C], 2, 'same')],
+  ];
+  const net = createUNet(UNET);
+  const xs = tf.randomNormal([1, SS, SS, SS, 1]) as tf.Tensor5D;
+  const target = tf.randomNormal([1, SS, SS, SS, 2]);
+  const step = () =>
+    tf.tidy(() => {
+      const { grads } = tf.variableGrads(() => tf.mean(tf.square(tf.sub(net.apply(xs), target))) as tf.Scalar, net.variables());
+      return Object.values(grads);
+    });
+  for (const [op, flops, fn] of ops) {
+    restoreStockKernels();
+    const stock = await time(fn, REPS);
+    registerFastKernels({ backends: [backend], stock: false });
+    const fast = await time(fn, REPS);
+    rows.push({ backend, key: op, op: `${op} ${S}³×${C}`, gflop: flops / 1e9, stock, fast });
+    log(rows[rows.length - 1]);
+  }
+  restoreStockKernels();
+  const stock = await time(step, REPS);
+  registerFastKernels({ backends: [backend], stock: false });
+  const fast = await time(step, REPS);
+  rows.push({ backend, key: 'step', op: `U-Net step ${SS}³ (enc 16,16|32,32)`, gflop: stepFlops(SS) / 1e9, stock, fast });
+  log(rows[rows.length - 1]);
+  restoreStockKernels();
+  net.dispose();
+  tf.dispose([x, w, dy, xt, wt, xs, target]);
+  return rows;
+}
+
+const gfs = (gflop: number, s: number) => (gflop / s).toFixed(2);
+function log(r: Row): void {
+  console.log(
+    `${r.backend.padEnd(7)} ${r.op.padEnd(36)} ${r.gflop.toFixed(3).padStart(7)} GFLOP  stock ${r.stock.toFixed(3)} s ` +
+      `(${gfs(r.gflop, r.stock)} GFLOP/s)  fast ${r.fast.toFixed(3)} s (${gfs(r.gflop, r.fast)} GFLOP/s)  ×${(r.stock / r.fast).toFixed(1)}`,
+  );
+}
+
+function torchTimes(): Record<string, number> | string {
+  try {
+    const out = execFileSync('/usr/bin/python3', ['tools/torch_conv3d_bench.py', JSON.stringify({ kernelSize: S, channels: C, stepSize: SS, reps: REPS, threads: 2 })], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const j = JSON.parse(out.trim().split('\n').pop()!) as { torch: string; threads: number; kernels: Record<string, number>; step: number };
+    console.log(`PyTorch ${j.torch}, ${j.threads} threads`);
+    return { ...j.kernels, step: j.step };
+  } catch (e) {
+    return `PyTorch not available (/usr/bin/python3 cannot run tools/torch_conv3d_bench.py: ${(e as Error).message.split('\n')[0]})`;
+  }
+}
+
+console.log(`conv3d bench · ${machineLine()} · load avg ${loadavg().map((l) => l.toFixed(1)).join(' ')} (shared machine: numbers are noisy)`);
+console.log(`kernels at ${S}³ × ${C}→${C} channels (3×3×3, stride 1, same; transposed 2×2×2 stride 2), U-Net step at ${SS}³, median of ${REPS}`);
+const all: Row[] = [];
+for (const b of BACKENDS) {
+  if (b === 'webgpu') {
+    const p = await probeWebGPU();
+    if (!p.ok) {
+      console.log(`webgpu  skipped: ${p.reason}`);
+      continue;
+    }
+    console.log(`webgpu  adapter: ${p.adapter}`);
+  }
+  await initBackend(b);
+  all.push(...(await benchBackend(b)));
+}
+if (TORCH) {
+  const t = torchTimes();
+  if (typeof t === 'string') console.log(t);
+  else {
+    for (const r of all) {
+      const pt = t[r.key];
+      if (pt === undefined) continue;
+      console.log(
+        `torch   ${r.op.padEnd(36)} ${pt.toFixed(3)} s (${gfs(r.gflop, pt)} GFLOP/s)   ${r.backend} fast/torch time ×${(r.fast / pt).toFixed(1)}, stock/torch ×${(r.stock / pt).toFixed(1)}`,
+      );
+    }
+  }
+} else console.log('PyTorch skipped (--no-torch)');
+console.log(`load avg at end ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);

@@ -1,0 +1,25 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { useStatusStore } from './statusStore.ts';
+
+describe('statusStore', () => {
+  beforeEach(() => useStatusStore.getState().reset());
+
+  it('moves from initialising to a backend or a failure', () => {
+    expect(useStatusStore.getState().backendState).toBe('initialising');
+    useStatusStore.getState().setBackend({ name: 'webgpu', adapter: 'google / swiftshader', isFallbackAdapter: true, failures: [] });
+    expect(useStatusStore.getState()).toMatchObject({ backendState: 'ready', backend: { name: 'webgpu' } });
+    useStatusStore.getState().setBackendFailed('cpu: boom');
+    expect(useStatusStore.getState()).toMatchObject({ backendState: 'failed', backend: null, backendError: 'cpu: boom' });
+  });
+
+  it('keeps the newest five messages, dismisses by id and clears', () => {
+    const s = useStatusStore.getState();
+    const ids = Array.from({ length: 7 }, (_, n) => s.pushMessage(n % 2 ? 'error' : 'info', `m${n}`));
+    expect(new Set(ids).size).toBe(7);
+    expect(useStatusStore.getState().messages.map((m) => m.text)).toEqual(['m2', 'm3', 'm4', 'm5', 'm6']);
+    s.dismissMessage(ids[6]);
+    expect(useStatusStore.getState().messages.at(-1)?.text).toBe('m5');
+    s.clearMessages();
+    expect(useStatusStore.getState().messages).toEqual([]);
+  });
+});

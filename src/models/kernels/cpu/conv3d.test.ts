@@ -1,0 +1,113 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { fastKernelsActive, registerFastKernels, restoreStockKernels } from '../index.ts';
+import { fastConv3dAvailable } from './conv3d.ts';
+import { CONV_CASES, relErr, type ConvCase } from '../testCases.ts';
+
+const TOL = 1e-4;
+
+/** Seeds must be non-zero: tfjs treats seed 0 as "unseeded". */
+function runAll(c: ConvCase, seed: number) {
+  return tf.tidy(() => {
+    const x = tf.randomNormal(c.x, 0, 1, 'float32', seed) as tf.Tensor5D;
+    const w = tf.randomNormal(c.f, 0, 1, 'float32', seed + 1) as tf.Tensor5D;
+    const y = tf.conv3d(x, w, c.stride, c.pad);
+    const dy = tf.randomNormal(y.shape, 0, 1, 'float32', seed + 2) as tf.Tensor5D;
+    const dx = tf.engine().runKernel('Conv3DBackpropInputV2', { dy, filter: w }, { strides: c.stride, pad: c.pad, inputShape: c.x }) as tf.Tensor;
+    const dw = tf.engine().runKernel('Conv3DBackpropFilterV2', { x, dy }, { strides: c.stride, pad: c.pad, filterShape: c.f }) as tf.Tensor;
+    return [y, dx, dw].map((t) => t.dataSync().slice());
+  });
+}
+
+describe('fast cpu conv3d kernels', () => {
+  beforeAll(async () => {
+    await tf.setBackend('cpu');
+    restoreStockKernels();
+  });
+  afterAll(() => restoreStockKernels());
+
+  it('has WebAssembly SIMD in this engine', () => {
+    expect(fastConv3dAvailable()).toBe(true);
+  });
+
+  it.each(CONV_CASES.map((c, i) => [i, c] as const))('case %i matches the stock kernels (fwd, dx, dw)', (i, c) => {
+    const stock = runAll(c, 10 * i + 1);
+    const res = registerFastKernels({ backends: ['cpu'], stock: false });
+    expect(res.registered).toHaveLength(3);
+    const fast = runAll(c, 10 * i + 1);
+    restoreStockKernels();
+    const errs = fast.map((f, k) => relErr(f, stock[k]));
+    for (const e of errs) expect(e).toBeLessThan(TOL);
+  });
+
+  it('gives the stock gradients through tf.grads (two layers, stride 2 then 1)', () => {
+    const loss = (...[x, w1, w2]: tf.Tensor[]) =>
+      tf.conv3d(tf.relu(tf.conv3d(x as tf.Tensor5D, w1 as tf.Tensor5D, 2, 'same')), w2 as tf.Tensor5D, 1, 'same').square().mean();
+    const grads = () =>
+      tf.tidy(() => {
+        const x = tf.randomNormal([2, 9, 8, 7, 3], 0, 1, 'float32', 5) as tf.Tensor5D;
+        const w1 = tf.randomNormal([3, 3, 3, 3, 8], 0, 0.3, 'float32', 6) as tf.Tensor5D;
+        const w2 = tf.randomNormal([3, 3, 3, 8, 4], 0, 0.3, 'float32', 7) as tf.Tensor5D;
+        return tf.grads(loss)([x, w1, w2]).map((g) => g.dataSync().slice());
+      });
+    const stock = grads();
+    registerFastKernels({ backends: ['cpu'], stock: false });
+    const fast = grads();
+    restoreStockKernels();
+    for (let k = 0; k < 3; k++) expect(relErr(fast[k], stock[k])).toBeLessThan(TOL);
+  });
+
+  it('agrees with central differences of the loss (float64 reference arithmetic is not available, so loose)', () => {
+    registerFastKernels({ backends: ['cpu'], stock: false });
+    try {
+      const x = tf.randomNormal([1, 5, 4, 6, 2], 0, 1, 'float32', 11) as tf.Tensor5D;
+      const w = tf.randomNormal([3, 3, 3, 2, 3], 0, 0.5, 'float32', 12) as tf.Tensor5D;
+      const f = (...[xx, ww]: tf.Tensor[]) => tf.conv3d(xx as tf.Tensor5D, ww as tf.Tensor5D, [2, 1, 2], 'same').square().sum();
+      const [gx, gw] = tf.grads(f)([x, w]);
+      const xv = x.dataSync() as Float32Array;
+      const wv = w.dataSync() as Float32Array;
+      const h = 1e-2;
+      const fd = (vals: Float32Array, which: 'x' | 'w', i: number) => {
+        const at = (d: number) => {
+          const v = vals.slice();
+          v[i] += d;
+          return tf.tidy(() => (which === 'x' ? f(tf.tensor5d(v, x.shape), w) : f(x, tf.tensor5d(v, w.shape))).dataSync()[0]);
+        };
+        return (at(h) - at(-h)) / (2 * h);
+      };
+      const gxv = gx.dataSync();
+      const gwv = gw.dataSync();
+      for (const i of [0, 7, 33, 101, 200]) expect(Math.abs(fd(xv, 'x', i) - gxv[i])).toBeLessThan(2e-2 * (1 + Math.abs(gxv[i])));
+      for (const i of [0, 13, 29, 53]) expect(Math.abs(fd(wv, 'w', i) - gwv[i])).toBeLessThan(2e-2 * (1 + Math.abs(gwv[i])));
+      tf.dispose([x, w, gx, gw]);
+    } finally {
+      restoreStockKernels();
+    }
+  });
+
+  it('keeps the stock kernels reachable: restore, the stock flag, and dilated convs fall back', () => {
+    const before = tf.getKernel('Conv3D', 'cpu');
+    registerFastKernels({ backends: ['cpu'], stock: false });
+    expect(fastKernelsActive('cpu')).toBe(true);
+    expect(tf.getKernel('Conv3D', 'cpu')).not.toBe(before);
+    restoreStockKernels();
+    expect(tf.getKernel('Conv3D', 'cpu')).toBe(before);
+    expect(fastKernelsActive('cpu')).toBe(false);
+
+    const r = registerFastKernels({ backends: ['cpu'], stock: true });
+    expect(r.registered).toHaveLength(0);
+    expect(tf.getKernel('Conv3D', 'cpu')).toBe(before);
+
+    const dil = () =>
+      tf.tidy(() => {
+        const x = tf.randomNormal([1, 7, 7, 7, 2], 0, 1, 'float32', 3) as tf.Tensor5D;
+        const w = tf.randomNormal([3, 3, 3, 2, 3], 0, 1, 'float32', 4) as tf.Tensor5D;
+        return tf.conv3d(x, w, 1, 'same', 'NDHWC', 2).dataSync().slice();
+      });
+    const s = dil();
+    registerFastKernels({ backends: ['cpu'], stock: false });
+    const fst = dil();
+    restoreStockKernels();
+    expect(relErr(fst, s)).toBe(0);
+  });
+});
