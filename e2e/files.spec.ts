@@ -84,3 +84,12 @@ test('dropping an image and its label map anywhere opens both', async () => {
   await expect(page.getByTestId('label-legend')).toContainText('Kidney');
   await canvasPixels(page, 'dropped.png');
 });
+
+test('a label map on another grid opens with a notice', async () => {
+  // The full demo label map (112 slices) onto the 30-slice crop that is open now.
+  await page.getByTestId('file-input-labels').setInputFiles('public/demo/example_seg.nii.gz');
+  await expect(page.getByTestId('case-label-name')).toHaveText('example_seg.nii.gz');
+  const msg = page.getByTestId('status-message');
+  await expect(msg).toHaveAttribute('data-level', 'info');
+  await expect(msg).toContainText("not on the image's voxel grid");
+});

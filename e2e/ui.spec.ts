@@ -23,6 +23,9 @@ test('? opens the shortcut overlay listing every action; Esc closes it', async (
   const toolbarIds = await page.locator('.toolbar [data-action]').evaluateAll((els) => els.map((e) => e.getAttribute('data-action')));
   for (const id of toolbarIds) await expect(help.locator(`li[data-action="${id}"]`)).toHaveCount(1);
   await page.screenshot({ path: `${ARTIFACTS}/help.png` });
+  // Keys over the dialog don't reach the image behind it.
+  await page.keyboard.press('4');
+  await expect(page.getByTestId('window-preset-abdomen')).toHaveAttribute('aria-pressed', 'true');
   await page.keyboard.press('Escape');
   await expect(help).toHaveCount(0);
 });

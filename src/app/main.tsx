@@ -10,6 +10,7 @@ import { openLocalFiles } from './files/openLocalFiles.ts';
 import { startComputeWorker } from './compute/computeClient.ts';
 import { DEMO_IMAGE, DEMO_LABELS } from './demoCase.ts';
 import { useStatusStore } from './stores/statusStore.ts';
+import { useUiStore } from './stores/uiStore.ts';
 import { installTestHook } from './testHook.ts';
 
 const viewer = new ViewerController();
@@ -29,7 +30,7 @@ const actions = createRegistry({
   pickLabels: () => pickers.labels(),
   loadDemo: () => void loadDemo(),
 });
-attachKeyboard(actions);
+attachKeyboard(actions, () => useUiStore.getState().overlay !== null);
 
 const services: AppServices = {
   viewer,

@@ -14,13 +14,14 @@ import { synthesize } from './synthesis.ts';
 import { createUNet } from './unet.ts';
 import { DEFAULT_STAGE1, DEFAULT_STAGE2 } from './config.ts';
 import { createClassifier, createGenerator, createSegmentor } from './networks.ts';
-import { SimpleRng } from './rng.ts';
+import { Rng } from '../core/random.ts';
 import { augmentBatch } from './augment.ts';
 import { slidingWindowInference } from './slidingWindow.ts';
 import { adversarialOptimizer, generatorClassifierStep, segmentorOptimizer, segmentorStep, segmentorSynthesisStep } from './trainSteps.ts';
 import { ballMask, randomArray, relErr } from './testUtil.ts';
 
-const probe = await probeWebGPU();
+const probe: Awaited<ReturnType<typeof probeWebGPU>> =
+  process.env.FREETUMOR_SKIP_WEBGPU === '1' ? { ok: false, reason: 'disabled by FREETUMOR_SKIP_WEBGPU=1' } : await probeWebGPU();
 const SKIP_REASON = probe.ok ? '' : probe.reason;
 if (!probe.ok) console.warn(`[backendAgreement] SKIPPING webgpu tests: ${SKIP_REASON}`);
 
@@ -134,9 +135,9 @@ async function trainingRun(): Promise<Record<string, number[]>> {
   const second = (await segmentorStep(S, s1, { image, label }, DEFAULT_STAGE1)).loss;
   const r2 = await generatorClassifierStep(G, C, F, adversarialOptimizer(G, DEFAULT_STAGE2), adversarialOptimizer(C, DEFAULT_STAGE2), { image, synthMask, softMask, texture, realMask, organChannel: [0, 1] }, DEFAULT_STAGE2);
   out.stage2 = [r2.lSeg, r2.lAdv, r2.lG, r2.lC, ...r2.P];
-  const r3 = await segmentorSynthesisStep(S, s1, G, F, { image, label, synthMask, softMask, texture, synthesize: [true, false], organChannel: [0, 0], tumourLabel: [2, 2] }, new SimpleRng(5), DEFAULT_STAGE1, { threshold: 0, mode: 'adaptive' });
+  const r3 = await segmentorSynthesisStep(S, s1, G, F, { image, label, synthMask, softMask, texture, synthesize: [true, false], organChannel: [0, 0], tumourLabel: [2, 2] }, new Rng(5), DEFAULT_STAGE1, { threshold: 0, mode: 'adaptive' });
   // stage 3 runs after stage-1 updates of S, so it counts as "after updates".
-  const aug = augmentBatch(image, label, new SimpleRng(6), { flipP: 0.7, rot90P: 0.7, scale: 0.1, scaleP: 1, shift: 0.1, shiftP: 1 });
+  const aug = augmentBatch(image, label, new Rng(6), { flipP: 0.7, rot90P: 0.7, scale: 0.1, scaleP: 1, shift: 0.1, shiftP: 1 });
   out.augment = [...(await aug.image.data()), ...(await aug.label.data())];
   const sw = await slidingWindowInference(F, { data: randomArray(12 * 10 * 9, 43), dims: [12, 10, 9] }, { patch: [8, 8, 8], overlap: 0.5, keepProbabilities: true });
   out.slidingWindow = sw.probabilities!.flatMap((p) => Array.from(p));

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_STAGE1, unetConfig } from './config.ts';
 import { readCheckpoint, restoreNetwork, restoreOptimizer, saveCheckpoint } from './checkpoint.ts';
 import { createSegmentor } from './networks.ts';
-import { SimpleRng } from './rng.ts';
+import { Rng } from '../core/random.ts';
 import { permuteArray, readSafetensors, writeSafetensors } from './safetensors.ts';
 import { fromTorchTensor, toTorchName, toTorchTensor } from './torchNames.ts';
 import { segmentorOptimizer, segmentorStep } from './trainSteps.ts';
@@ -71,7 +71,7 @@ describe('checkpoint', () => {
     const image = tf.tensor5d(randomArray(2 * 8 ** 3, 1), [2, 8, 8, 8, 1]);
     const label = tf.tensor4d(Int32Array.from(randomArray(2 * 8 ** 3, 2, 0, 2.999), Math.floor), [2, 8, 8, 8], 'int32');
     await segmentorStep(S, opt, { image, label }, DEFAULT_STAGE1);
-    const rng = new SimpleRng(42);
+    const rng = new Rng(42);
     rng.uniform();
     const bytes = await saveCheckpoint({
       networks: { segmentor: S },
@@ -86,8 +86,8 @@ describe('checkpoint', () => {
     const S2 = restoreNetwork(ck, 'segmentor', { config: cfg, role: 'segmentor' });
     const opt2 = restoreOptimizer(ck, 'segmentor', S2);
     expect(opt2.step).toBe(1);
-    const rng2 = new SimpleRng(0);
-    rng2.setState(ck.manifest.rngState as number);
+    const rng2 = new Rng(0);
+    rng2.setState(ck.manifest.rngState as ReturnType<Rng['getState']>);
     expect(rng2.uniform()).toBe(rng.uniform());
     const a = await segmentorStep(S, opt, { image, label }, DEFAULT_STAGE1);
     const b = await segmentorStep(S2, opt2, { image, label }, DEFAULT_STAGE1);

@@ -23,9 +23,10 @@ export { qualityCounts, qualityFromCounts, qualityTest, type QualityResult } fro
 export { AdamW, warmupCosineLr, type AdamWOptions, type ScheduleOptions } from './optimizer.ts';
 export { applyCutMix, drawCutMix, type CutMixDraw } from './mixup.ts';
 export { augmentBatch, drawAugment, type AugmentDraw } from './augment.ts';
-export { SimpleRng, sampleBeta, type Rng } from './rng.ts';
+export type { Rng } from './rng.ts';
 export {
   adversarialOptimizer,
+  applySyntheticTumours,
   generatorClassifierStep,
   segmentorOptimizer,
   segmentorStep,
@@ -36,6 +37,7 @@ export {
   type Stage2Result,
   type Stage3Batch,
   type Stage3Result,
+  type SyntheticBatch,
 } from './trainSteps.ts';
 export { importanceMap, slidingWindowInference, windowStarts, type SlidingWindowInput, type SlidingWindowOptions, type SlidingWindowResult } from './slidingWindow.ts';
 export { readSafetensors, writeSafetensors, permuteArray, type SafeTensor, type SafetensorsFile } from './safetensors.ts';

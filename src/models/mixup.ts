@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { MixupConfig } from './config.ts';
 import { DEFAULT_MIXUP } from './config.ts';
-import { sampleBeta, type Rng } from './rng.ts';
+import type { Rng } from './rng.ts';
 
 /** Tensor axes of x and y in [B, z, y, x, …]. */
 export const AXIS = { x: 3, y: 2 } as const;
@@ -20,7 +20,7 @@ export interface CutMixDraw {
 export function drawCutMix(rng: Rng, size: { x: number; y: number }, cfg: MixupConfig = DEFAULT_MIXUP): CutMixDraw {
   const mixed = rng.uniform() < cfg.probability;
   const axis = rng.uniform() < cfg.xProbability ? 'x' : 'y';
-  const lam = sampleBeta(rng, cfg.alpha, cfg.alpha);
+  const lam = rng.beta(cfg.alpha, cfg.alpha);
   return { mixed, axis, split: Math.min(size[axis], Math.floor(lam * size[axis])) };
 }
 

@@ -4,11 +4,11 @@ import { DEFAULT_MIXUP, DEFAULT_STAGE1, DEFAULT_STAGE2, unetConfig } from './con
 import { applyCutMix, drawCutMix } from './mixup.ts';
 import { augmentBatch } from './augment.ts';
 import { createClassifier, createGenerator, createSegmentor } from './networks.ts';
-import { SimpleRng, sampleBeta, type Rng as ModelRng } from './rng.ts';
-import { Rng as CoreRng } from '../core/random.ts';
+import { Rng } from '../core/random.ts';
 import { gaussianBlur3d } from './gaussianBlur.ts';
 import {
   adversarialOptimizer,
+  applySyntheticTumours,
   generatorClassifierStep,
   segmentorOptimizer,
   segmentorStep,
@@ -83,7 +83,7 @@ describe('training steps', () => {
     const c = crops(2);
     const batch = { ...c, synthesize: [true, false], organChannel: [0, 0], tumourLabel: [2, 2] };
     const start = tf.memory().numTensors;
-    const rng = new SimpleRng(3);
+    const rng = new Rng(3);
     // T = 0 accepts whatever P is; T > 1 rejects everything.
     const acc = await segmentorSynthesisStep(S, opt, G, filterS, batch, rng, DEFAULT_STAGE1, { threshold: 0, mode: 'threshold' });
     expect(acc.accepted).toEqual([true, false]);
@@ -98,10 +98,38 @@ describe('training steps', () => {
   });
 });
 
+describe('stage-3 synthesis with the quality filter', () => {
+  it('accepted samples get x̂ and the tumour label on M; rejected ones keep x and label', async () => {
+    const G = createGenerator(tiny(3, 8));
+    const filterS = createSegmentor(tiny(7, 9), 'universal');
+    const c = crops(2);
+    const batch = { ...c, synthesize: [true, true], organChannel: [0, 2], tumourLabel: [2, 6] };
+    const m = await c.synthMask.data();
+    const lab = await c.label.data();
+    const img = await c.image.data();
+    for (const threshold of [0, 1.01]) {
+      const r = await applySyntheticTumours(G, filterS, batch, { threshold, mode: 'threshold' });
+      const [li, ii] = [await r.label.data(), await r.image.data()];
+      for (let b = 0; b < 2; b++) {
+        expect(r.accepted[b]).toBe(threshold === 0);
+        let changed = 0;
+        for (let i = b * N; i < (b + 1) * N; i++) {
+          if (threshold === 0 && m[i] > 0.5) expect(li[i]).toBe(batch.tumourLabel[b]);
+          else expect(li[i]).toBe(lab[i]);
+          if (ii[i] !== img[i]) changed++;
+        }
+        if (threshold === 0) expect(changed).toBeGreaterThan(0);
+        else expect(changed).toBe(0);
+      }
+      tf.dispose([r.image, r.label]);
+    }
+  });
+});
+
 describe('half-split CutMix', () => {
   it('Beta(0.2, 0.2) draws pile up near 0 and 1 and stay in [0, 1]', () => {
-    const rng = new SimpleRng(1);
-    const xs = Array.from({ length: 4000 }, () => sampleBeta(rng, 0.2, 0.2));
+    const rng = new Rng(1);
+    const xs = Array.from({ length: 4000 }, () => rng.beta(0.2, 0.2));
     expect(Math.min(...xs)).toBeGreaterThanOrEqual(0);
     expect(Math.max(...xs)).toBeLessThanOrEqual(1);
     const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -111,10 +139,8 @@ describe('half-split CutMix', () => {
     expect(tails).toBeGreaterThan(0.6); // Beta(0.2,0.2): ≈ 0.70 of the mass
   });
 
-  it('takes the project core RNG (seeded, with its own beta) as is', () => {
-    const a: ModelRng = new CoreRng(7);
-    const b: ModelRng = new CoreRng(7);
-    expect(drawCutMix(a, { x: 32, y: 32 })).toEqual(drawCutMix(b, { x: 32, y: 32 }));
+  it('draws the same split from the same seed', () => {
+    expect(drawCutMix(new Rng(7), { x: 32, y: 32 })).toEqual(drawCutMix(new Rng(7), { x: 32, y: 32 }));
   });
 
   it('first split voxels from the sample, the rest from the next sample; image and label alike', async () => {
@@ -126,7 +152,7 @@ describe('half-split CutMix', () => {
     const lab = tf.stack([tf.fill([4, 6, 5], 1, 'int32'), tf.fill([4, 6, 5], 2, 'int32')]) as tf.Tensor4D;
     const outY = await applyCutMix(lab, { mixed: true, axis: 'y', split: 4 }).array();
     expect(outY[0][0].map((row) => row[0])).toEqual([1, 1, 1, 1, 2, 2]);
-    const draw = drawCutMix(new SimpleRng(5), { x: 5, y: 6 }, DEFAULT_MIXUP);
+    const draw = drawCutMix(new Rng(5), { x: 5, y: 6 }, DEFAULT_MIXUP);
     expect(draw.split).toBeGreaterThanOrEqual(0);
     expect(draw.split).toBeLessThanOrEqual(draw.axis === 'x' ? 5 : 6);
   });
@@ -134,7 +160,7 @@ describe('half-split CutMix', () => {
 
 describe('augmentation', () => {
   it('applies the same flips/rotations to image and label', async () => {
-    const rng = new SimpleRng(9);
+    const rng = new Rng(9);
     const lab = tf.tensor4d(Int32Array.from({ length: 2 * N }, (_, i) => i % 7), [2, D, D, D], 'int32');
     const img = tf.cast(tf.expandDims(lab, 4), 'float32') as tf.Tensor5D;
     const cfg = { flipP: 0.5, rot90P: 0.5, scale: 0, scaleP: 0, shift: 0, shiftP: 0 };

@@ -152,8 +152,57 @@ export interface Stage3Result extends SegStepResult {
   P: number[];
   /** Whether the synthetic x̂ was used (else the original x and label). */
   accepted: boolean[];
+  /** Eq. 8 loss weights used (see SyntheticBatch). */
   weights: number[];
+  /** The CutMix draw applied to the batch. */
   cutmix: CutMixDraw;
+}
+
+export interface SyntheticBatch {
+  image: tf.Tensor5D;
+  label: tf.Tensor4D;
+  /** Quality P per sample (NaN where nothing was synthesised). */
+  P: number[];
+  /** Whether the synthetic x̂ replaced the original x (and M was painted into the label). */
+  accepted: boolean[];
+  /** Per-sample loss weights: P for accepted samples in adaptive mode (Eq. 8), else 1. */
+  weights: number[];
+}
+
+/**
+ * The online-synthesis half of stage 3: x̂ from frozen G, the quality test by `filterS` (the frozen
+ * stage-1 segmentor), and per sample either x̂ with `tumourLabel` painted on M or, on failure, the
+ * original x and label unchanged. The caller owns (and disposes) the returned tensors.
+ */
+export async function applySyntheticTumours(
+  G: Network,
+  filterS: Network,
+  batch: Stage3Batch,
+  quality: QualityConfig = DEFAULT_QUALITY,
+  blur: BlurConfig = DEFAULT_BLUR,
+): Promise<SyntheticBatch> {
+  const B = batch.image.shape[0];
+  if (!batch.synthesize.some(Boolean)) {
+    return { image: batch.image.clone(), label: batch.label.clone(), P: new Array(B).fill(NaN), accepted: new Array(B).fill(false), weights: new Array(B).fill(1) };
+  }
+  const tumourClasses = tumourClassesOf(filterS);
+  const xhat = synthesizeWithGenerator(G, batch, blur);
+  const counts = tf.tidy(() => qualityCounts(filterS.apply(xhat), batch.synthMask, tumourClasses));
+  const q = qualityFromCounts(await counts.data(), quality.threshold);
+  counts.dispose();
+  const P = q.P.map((p, b) => (batch.synthesize[b] ? p : NaN));
+  const accepted = batch.synthesize.map((s, b) => s && !Number.isNaN(q.P[b]) && (quality.mode !== 'threshold' || q.pass[b]));
+  const [image, label] = tf.tidy(() => {
+    const sel5 = tf.tensor5d(accepted.map((a) => (a ? 1 : 0)), [B, 1, 1, 1, 1]);
+    const im = whereAnyRank(tf.greater(sel5, 0), xhat, batch.image);
+    const paint = tf.tensor4d(batch.tumourLabel.map((t, b) => (accepted[b] ? t : -1)), [B, 1, 1, 1], 'int32');
+    const onM = tf.logicalAnd(tf.greater(tf.squeeze(batch.synthMask, [4]), 0.5), tf.greater(tf.broadcastTo(paint, batch.label.shape), -1));
+    const lb = whereAnyRank(onM, tf.broadcastTo(paint, batch.label.shape), tf.cast(batch.label, 'int32')) as tf.Tensor4D;
+    return [im, lb];
+  });
+  xhat.dispose();
+  const weights = accepted.map((a, b) => (a && quality.mode === 'adaptive' ? P[b] : 1));
+  return { image, label, P, accepted, weights };
 }
 
 /**
@@ -171,42 +220,16 @@ export async function segmentorSynthesisStep(
   quality: QualityConfig = DEFAULT_QUALITY,
   mixup: MixupConfig = DEFAULT_MIXUP,
   blur: BlurConfig = DEFAULT_BLUR,
-): Promise<SegStepResult & Stage3Result> {
+): Promise<Stage3Result> {
   assertTrainableBackend();
-  const B = batch.image.shape[0];
-  const tumourClasses = tumourClassesOf(filterS);
-  let P = new Array<number>(B).fill(NaN);
-  let accepted = new Array<boolean>(B).fill(false);
-  let image = batch.image;
-  let label = batch.label;
-  const owned: tf.Tensor[] = [];
-  if (batch.synthesize.some(Boolean)) {
-    const xhat = synthesizeWithGenerator(G, batch, blur);
-    const counts = tf.tidy(() => qualityCounts(filterS.apply(xhat), batch.synthMask, tumourClasses));
-    const q = qualityFromCounts(await counts.data(), quality.threshold);
-    counts.dispose();
-    P = q.P.map((p, b) => (batch.synthesize[b] ? p : NaN));
-    accepted = batch.synthesize.map((s, b) => s && (quality.mode !== 'threshold' || q.pass[b]) && !Number.isNaN(q.P[b]));
-    const take = accepted;
-    [image, label] = tf.tidy(() => {
-      const sel5 = tf.tensor5d(take.map((a) => (a ? 1 : 0)), [B, 1, 1, 1, 1]);
-      const im = whereAnyRank(tf.greater(sel5, 0), xhat, batch.image);
-      const paint = tf.tensor4d(batch.tumourLabel.map((t, b) => (take[b] ? t : -1)), [B, 1, 1, 1], 'int32');
-      const onM = tf.logicalAnd(tf.greater(tf.squeeze(batch.synthMask, [4]), 0.5), tf.greater(tf.broadcastTo(paint, batch.label.shape), -1));
-      const lb = whereAnyRank(onM, tf.broadcastTo(paint, batch.label.shape), tf.cast(batch.label, 'int32')) as tf.Tensor4D;
-      return [im, lb];
-    });
-    owned.push(xhat, image, label);
-  }
-  const weights = accepted.map((a, b) => (a && quality.mode === 'adaptive' ? P[b] : 1));
-  const draw = drawCutMix(rng, { x: image.shape[3], y: image.shape[2] }, mixup);
-  const mixedImage = applyCutMix(image, draw);
-  const mixedLabel = applyCutMix(label, draw);
-  owned.push(mixedImage, mixedLabel);
+  const syn = await applySyntheticTumours(G, filterS, batch, quality, blur);
+  const draw = drawCutMix(rng, { x: syn.image.shape[3], y: syn.image.shape[2] }, mixup);
+  const mixedImage = applyCutMix(syn.image, draw);
+  const mixedLabel = applyCutMix(syn.label, draw);
   try {
-    const r = await segmentorStep(S, opt, { image: mixedImage, label: mixedLabel, weights }, cfg);
-    return { ...r, P, accepted, weights, cutmix: draw };
+    const r = await segmentorStep(S, opt, { image: mixedImage, label: mixedLabel, weights: syn.weights }, cfg);
+    return { ...r, P: syn.P, accepted: syn.accepted, weights: syn.weights, cutmix: draw };
   } finally {
-    tf.dispose(owned);
+    tf.dispose([syn.image, syn.label, mixedImage, mixedLabel]);
   }
 }

@@ -15,6 +15,7 @@ export interface ViewerApi {
   toggleAllLabels(): void;
   adjustAllOpacity(delta: number): void;
   moveSlice(delta: number): void;
+  resetView(): void;
   goToLabel(key: ProjectLabelName): boolean;
 }
 
@@ -53,6 +54,7 @@ export function createAppActions({ viewer, pickImage, pickLabels, loadDemo }: Ap
       shortcut: LAYOUT_KEYS[layout],
       perform: () => viewer.setLayout(layout),
     })),
+    { id: 'view.reset', label: 'Reset zoom, pan and 3-D rotation', group: 'View', shortcut: '0', perform: () => viewer.resetView(), enabled: hasImage },
     { id: 'labels.toggleAll', label: 'Show / hide all labels', group: 'Labels', shortcut: 'L', perform: () => viewer.toggleAllLabels(), enabled: hasLabels },
     { id: 'labels.opacityUp', label: 'More opaque labels', group: 'Labels', shortcut: ']', perform: () => viewer.adjustAllOpacity(0.1), enabled: hasLabels },
     { id: 'labels.opacityDown', label: 'More transparent labels', group: 'Labels', shortcut: '[', perform: () => viewer.adjustAllOpacity(-0.1), enabled: hasLabels },

@@ -19,8 +19,11 @@ function isTextEntry(target: EventTarget | null): boolean {
   return false;
 }
 
-/** Route key presses to actions. Returns the detach function. */
-export function attachKeyboard(registry: ActionRegistry, target: Window = window): () => void {
+/**
+ * Route key presses to actions. While `modalOpen()` is true only Help actions run: a key pressed
+ * over a dialog should not change the image hidden behind it. Returns the detach function.
+ */
+export function attachKeyboard(registry: ActionRegistry, modalOpen: () => boolean = () => false, target: Window = window): () => void {
   const onKey = (e: KeyboardEvent) => {
     if (e.defaultPrevented || e.isComposing) return;
     // Escape still closes overlays from inside a text field; other keys belong to the field.
@@ -28,6 +31,7 @@ export function attachKeyboard(registry: ActionRegistry, target: Window = window
     if (ownsKey(e.target, e.key)) return;
     const action = registry.match(e);
     if (!action) return;
+    if (modalOpen() && action.group !== 'Help') return;
     if (action.enabled && !action.enabled()) return;
     e.preventDefault();
     e.stopPropagation();

@@ -48,6 +48,7 @@ function fakeViewer() {
     toggleAllLabels: () => calls.push('toggleAll'),
     adjustAllOpacity: (d) => calls.push(`opacity:${d}`),
     moveSlice: (d) => calls.push(`slice:${d}`),
+    resetView: () => calls.push('reset'),
     goToLabel: (k) => calls.push(`goto:${k}`) > 0,
   };
   return { viewer, calls };

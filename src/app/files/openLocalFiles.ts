@@ -30,11 +30,6 @@ export async function openLocalFiles(viewer: ViewerController, files: readonly F
     image = c.image;
     label = c.label;
     for (const f of c.rejected) status.pushMessage('error', `Ignored "${f.name}": drop one image and at most one label map.`);
-    // A lone label map on top of an open image is what a user dropping "*_seg.nii.gz" means.
-    if (image && !label && viewer.hasImage && c.image === image && /seg|label|mask/i.test(image.name)) {
-      label = image;
-      image = null;
-    }
   }
   const urls: string[] = [];
   const source = (f: File) => {

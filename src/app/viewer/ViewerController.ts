@@ -65,6 +65,9 @@ interface LabelState {
   overlays: Map<ProjectLabelName, { volume: NVImage; visible: boolean; opacity: number; anchor?: Vec3 | null }>;
 }
 
+/** A three-quarter view from the patient's front-left: liver and kidneys both visible. */
+const DEFAULT_AZIMUTH_ELEVATION: [number, number] = [200, 15];
+
 const LAYOUT_SLICE: Record<Layout, SLICE_TYPE> = {
   multiplanar: SLICE_TYPE.MULTIPLANAR,
   axial: SLICE_TYPE.AXIAL,
@@ -170,7 +173,7 @@ export class ViewerController {
     });
     await nv.attachToCanvas(canvas);
     nv.setSliceType(SLICE_TYPE.MULTIPLANAR);
-    nv.setRenderAzimuthElevation(200, 15);
+    nv.setRenderAzimuthElevation(...DEFAULT_AZIMUTH_ELEVATION);
     nv.onLocationChange = (loc) => this.handleLocation(loc as NiiVueLocation);
     // A right-drag changes the window in niivue itself; mirror it so the preset UI stays honest.
     nv.onMouseUp = () => this.syncWindowFromViewer();
@@ -366,6 +369,15 @@ export class ViewerController {
     this.layout = layout;
     this.requireNv().setSliceType(LAYOUT_SLICE[layout]);
     this.events.emit('layoutChanged', layout);
+  }
+
+  /** Undo zoom, pan and 3-D rotation; the crosshair and window stay. */
+  resetView(): void {
+    const nv = this.requireNv();
+    nv.setPan2Dxyzmm([0, 0, 0, 1]);
+    nv.setScale(1);
+    nv.setRenderAzimuthElevation(...DEFAULT_AZIMUTH_ELEVATION);
+    nv.drawScene();
   }
 
   getLayout(): Layout {

@@ -11,8 +11,8 @@ import {
 export type SchemeId = 'totalsegmentator' | 'project';
 
 export const SCHEME_NAMES: Record<SchemeId, string> = {
-  totalsegmentator: 'TotalSegmentator v2 (total)',
-  project: 'FreeTumor project labels',
+  totalsegmentator: 'TotalSegmentator v2',
+  project: 'FreeTumor project',
 };
 
 export function labelMapOf(id: SchemeId): LabelMap {

@@ -94,3 +94,4 @@ export function fastKernelsActive(backend: FastBackend): boolean {
 }
 
 export { fastConv3dAvailable } from './cpu/conv3d.ts';
+export { registerConv3dTransposeGradient } from './gradients.ts';

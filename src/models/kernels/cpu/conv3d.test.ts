@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { fastKernelsActive, registerFastKernels, restoreStockKernels } from '../index.ts';
+import { fastKernelsActive, registerConv3dTransposeGradient, registerFastKernels, restoreStockKernels } from '../index.ts';
 import { fastConv3dAvailable } from './conv3d.ts';
 import { CONV_CASES, relErr, type ConvCase } from '../testCases.ts';
 
@@ -109,5 +109,36 @@ describe('fast cpu conv3d kernels', () => {
     const fst = dil();
     restoreStockKernels();
     expect(relErr(fst, s)).toBe(0);
+  });
+});
+
+describe('Conv3DBackpropInputV2 gradient (conv3dTranspose in training)', () => {
+  it('matches finite differences and the equivalent conv3d adjoint identity', async () => {
+    await tf.setBackend('cpu');
+    registerConv3dTransposeGradient();
+    registerFastKernels({ backends: ['cpu'], stock: false });
+    try {
+      const dy = tf.randomNormal([2, 3, 4, 3, 4], 0, 1, 'float32', 21) as tf.Tensor5D;
+      const w = tf.randomNormal([2, 2, 2, 3, 4], 0, 0.5, 'float32', 22) as tf.Tensor5D;
+      const r = tf.randomNormal([2, 6, 8, 6, 3], 0, 1, 'float32', 23) as tf.Tensor5D;
+      const f = (...[a, b]: tf.Tensor[]) => tf.conv3dTranspose(a as tf.Tensor5D, b as tf.Tensor5D, [2, 6, 8, 6, 3], 2, 'same').mul(r).sum();
+      const [gdy, gw] = tf.grads(f)([dy, w]);
+      // L = <convᵀ(dy, W), r> = <dy, conv3d(r, W)>, so ∂L/∂dy = conv3d(r, W) exactly.
+      expect(relErr(gdy.dataSync(), tf.conv3d(r, w, 2, 'same').dataSync())).toBeLessThan(TOL);
+      const wv = w.dataSync() as Float32Array;
+      const gwv = gw.dataSync();
+      const h = 1e-2;
+      for (const i of [0, 5, 17, 40, 95]) {
+        const at = (d: number) => {
+          const v = wv.slice();
+          v[i] += d;
+          return tf.tidy(() => f(dy, tf.tensor5d(v, w.shape)).dataSync()[0]);
+        };
+        expect(Math.abs((at(h) - at(-h)) / (2 * h) - gwv[i])).toBeLessThan(1e-2 * (1 + Math.abs(gwv[i])));
+      }
+      tf.dispose([dy, w, r, gdy, gw]);
+    } finally {
+      restoreStockKernels();
+    }
   });
 });

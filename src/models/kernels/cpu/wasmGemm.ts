@@ -144,16 +144,85 @@ function buildModule(): Uint8Array {
     ...rowLoop,
     0x0b,
   ];
+  const bodyT = buildGatherInner();
 
   const bytes = [
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vec([[0x60, ...vec(new Array<number[]>(NPARAMS).fill([I32])), 0]])),
-    ...section(3, vec([[0]])),
+    ...section(1, vec([
+      [0x60, ...vec(new Array<number[]>(NPARAMS).fill([I32])), 0],
+      [0x60, ...vec(new Array<number[]>(9).fill([I32])), 0],
+    ])),
+    ...section(3, vec([[0], [1]])),
     ...section(5, vec([[0x00, ...uleb(1)]])),
-    ...section(7, vec([[...str('gemm'), 0x00, 0], [...str('memory'), 0x02, 0]])),
-    ...section(10, vec([[...uleb(body.length), ...body]])),
+    ...section(7, vec([[...str('gemm'), 0x00, 0], [...str('gemmT'), 0x00, 1], [...str('memory'), 0x02, 0]])),
+    ...section(10, vec([[...uleb(body.length), ...body], [...uleb(bodyT.length), ...bodyT]])),
   ];
   return new Uint8Array(bytes);
+}
+
+/**
+ * gemmT(rowTab, nPos, kOffs, mBlocks, bp, panels, bPanel, c, ldc): C += Aᵀ-gathered · B where
+ *   A[i, p] = f32 at rowTab[p] + kOffs[i]     (rowTab: i32[nPos], kOffs: i32[mBlocks·4])
+ * i.e. the inner dimension runs over output voxels and each C row is one (tap, channel) of a
+ * filter gradient: dW[k, n] += Σ_p x[voxel p + tap k] · dY[p, n], read straight from a padded
+ * slab. B (dY) is packed [panels][nPos][8] (bPanel = 32·nPos).
+ */
+function buildGatherInner(): number[] {
+  const [RT0, NPOS, KOFFS, MB, BP, PANELS, BPS, C, LDC] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  const [IG, J, K0, K1, K2, K3, PB, KK, CR, CROW, RT, BASE, OFF] = [9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21];
+  const ACC = 22;
+  const [B0, B1, X] = [30, 31, 32];
+  const inc = (l: number, by: number) => [...get(l), ...i32c(by), ...add, ...set(l)];
+  const fma = (acc: number, b: number) => [...get(acc), ...get(X), ...get(b), ...fmul, ...fadd, ...set(acc)];
+  const i32load = (off: number) => [0x28, 2, ...uleb(off)];
+  const rowStep = (k: number, r: number) => [
+    ...get(BASE), ...get(k), ...add, ...f32load(), ...splat, ...set(X),
+    ...fma(ACC + 2 * r, B0), ...fma(ACC + 2 * r + 1, B1),
+  ];
+  const storeRow = (r: number) => [
+    ...get(CR), ...get(CR), ...v128load(0), ...get(ACC + 2 * r), ...fadd, ...v128store(0),
+    ...get(CR), ...get(CR), ...v128load(16), ...get(ACC + 2 * r + 1), ...fadd, ...v128store(16),
+    ...get(CR), ...get(LDC), ...add, ...set(CR),
+  ];
+  const pLoop = loop([
+    ...get(RT), ...i32load(0), ...set(BASE),
+    ...get(PB), ...v128load(0), ...set(B0),
+    ...get(PB), ...v128load(16), ...set(B1),
+    ...rowStep(K0, 0), ...rowStep(K1, 1), ...rowStep(K2, 2), ...rowStep(K3, 3),
+    ...inc(RT, 4), ...inc(PB, 32),
+    ...get(KK), ...i32c(1), ...sub, ...set(KK),
+    ...get(KK), ...brIf(0),
+  ]);
+  const panelLoop = loop([
+    ...get(BP), ...get(J), ...get(BPS), ...mul, ...add, ...set(PB),
+    ...[0, 1, 2, 3, 4, 5, 6, 7].flatMap((i) => [...v128zero, ...set(ACC + i)]),
+    ...get(RT0), ...set(RT),
+    ...get(NPOS), ...set(KK),
+    ...pLoop,
+    ...get(CROW), ...get(J), ...i32c(32), ...mul, ...add, ...set(CR),
+    ...storeRow(0), ...storeRow(1), ...storeRow(2), ...storeRow(3),
+    ...inc(J, 1),
+    ...get(J), ...get(PANELS), 0x49, ...brIf(0),
+  ]);
+  const rowLoop = loop([
+    ...get(KOFFS), ...get(IG), ...i32c(16), ...mul, ...add, ...set(OFF),
+    ...get(OFF), ...i32load(0), ...set(K0),
+    ...get(OFF), ...i32load(4), ...set(K1),
+    ...get(OFF), ...i32load(8), ...set(K2),
+    ...get(OFF), ...i32load(12), ...set(K3),
+    ...get(C), ...get(IG), ...get(LDC), ...mul, ...i32c(4), ...mul, ...add, ...set(CROW),
+    ...i32c(0), ...set(J),
+    ...panelLoop,
+    ...inc(IG, 1),
+    ...get(IG), ...get(MB), 0x49, ...brIf(0),
+  ]);
+  return [
+    ...vec([[...uleb(13), I32], [...uleb(8), V128], [...uleb(3), V128]]),
+    ...get(MB), 0x45, ...get(NPOS), 0x45, 0x72, ...get(PANELS), 0x45, 0x72, 0x04, 0x40, 0x0f, 0x0b,
+    ...i32c(0), ...set(IG),
+    ...rowLoop,
+    0x0b,
+  ];
 }
 
 export interface WasmGemm {
@@ -162,6 +231,8 @@ export interface WasmGemm {
     rows: number, mBlocks: number, segs: number, nseg: number, segLen: number,
     bp: number, panels: number, bPanel: number, bRow: number, c: number, ldc: number,
   ): void;
+  /** C += gathered A · B with the inner dimension over voxels (see buildGatherInner). */
+  gemmT(rowTab: number, nPos: number, kOffs: number, mBlocks: number, bp: number, panels: number, bPanel: number, c: number, ldc: number): void;
   memory: WebAssembly.Memory;
 }
 
@@ -173,8 +244,8 @@ export function wasmGemm(): WasmGemm | null {
   try {
     const mod = new WebAssembly.Module(buildModule() as BufferSource);
     const inst = new WebAssembly.Instance(mod, {});
-    const ex = inst.exports as unknown as { gemm: WasmGemm['gemm']; memory: WebAssembly.Memory };
-    instance = { gemm: ex.gemm, memory: ex.memory };
+    const ex = inst.exports as unknown as WasmGemm;
+    instance = { gemm: ex.gemm, gemmT: ex.gemmT, memory: ex.memory };
   } catch {
     instance = null;
   }
