@@ -109,7 +109,7 @@ async function benchBackend(backend: 'cpu' | 'webgpu'): Promise<Row[]> {
   const ops: [string, number, () => tf.Tensor][] = [
     ['Conv3D', conv3dFlops(g), () => tf.conv3d(x, w, 1, 'same')],
     ['Conv3DBackpropInputV2', conv3dFlops(g), () => tf.conv3dTranspose(dy, w, x.shape, 1, 'same')],
-    ['Conv3DBackpropFilterV2', conv3dFlops(g), () => tf.tidy(() => tf.grad((ww: tf.Tensor) => tf.conv3d(x, ww as tf.Tensor5D, 1, 'same').mul(dy).sum())(w))],
+    ['Conv3DBackpropFilterV2', conv3dFlops(g), () => tf.engine().runKernel('Conv3DBackpropFilterV2', { x, dy }, { strides: 1, pad: 'same', filterShape: w.shape }) as tf.Tensor],
     ['Conv3DTranspose2x', conv3dFlops(gt), () => tf.conv3dTranspose(xt, wt, [1, S, S, S, C], 2, 'same')],
   ];
   const net = createUNet(UNET);

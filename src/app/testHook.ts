@@ -1,14 +1,10 @@
-import { useCaseStore } from './stores/caseStore.ts';
-import { useStatusStore } from './stores/statusStore.ts';
-
 /**
- * Read-only hook for e2e tests: when the first case has finished loading (or failed), and a
- * snapshot of what the UI shows. Tests assert on visible text; this only tells them when to look.
+ * Read-only hook for e2e tests: whether the first case has finished loading (or failed). Tests
+ * assert on what the UI shows; this only tells them when to start looking.
  */
 export interface TestHook {
   ready: Promise<void>;
   isReady: () => boolean;
-  snapshot: () => { image: string | null; label: string | null; backend: string | null };
 }
 
 declare global {
@@ -22,13 +18,5 @@ export function installTestHook(ready: Promise<void>): void {
   const settled = ready.finally(() => {
     done = true;
   });
-  window.__ftw = Object.freeze({
-    ready: settled,
-    isReady: () => done,
-    snapshot: () => ({
-      image: useCaseStore.getState().image?.name ?? null,
-      label: useCaseStore.getState().label?.name ?? null,
-      backend: useStatusStore.getState().backend?.name ?? null,
-    }),
-  });
+  window.__ftw = Object.freeze({ ready: settled, isReady: () => done });
 }

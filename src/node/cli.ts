@@ -8,6 +8,11 @@ const COMMANDS: Record<string, () => Promise<{ command: CliCommand }>> = {
   inspect: () => import('./commands/inspect.ts'),
   simulate: () => import('./commands/simulate.ts'),
   manifest: () => import('./commands/manifest.ts'),
+  'train-segmentor': () => import('./commands/train-segmentor.ts'),
+  'train-synthesis': () => import('./commands/train-synthesis.ts'),
+  'train-segmentation': () => import('./commands/train-segmentation.ts'),
+  synthesize: () => import('./commands/synthesize.ts'),
+  evaluate: () => import('./commands/evaluate.ts'),
 };
 
 function usage(): string {

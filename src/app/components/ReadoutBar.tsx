@@ -100,7 +100,9 @@ export function ReadoutBar() {
       </div>
       <div className="readout-item readout-label">
         <span className="readout-key">Label</span>
-        <span className="readout-val" data-testid="readout-label">{labelText ?? '–'}</span>
+        <span className="readout-val" data-testid="readout-label" title={readout?.labelName ?? undefined}>
+          {labelText ?? '–'}
+        </span>
       </div>
       <GoToVoxel />
     </div>

@@ -5,7 +5,8 @@ export interface Classified<T> {
   rejected: T[];
 }
 
-const LABEL_HINT = /(seg|label|labels|mask|annot|gt|truth)/i;
+// "gt" only as a whole token: as a substring it hides in names like "lungtumour".
+const LABEL_HINT = /seg|label|mask|annot|truth|(^|[^a-z])gt([^a-z]|$)/i;
 
 /**
  * By name: label maps are conventionally named *seg*, *label*, *mask*. With two files and no hint

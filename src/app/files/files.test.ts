@@ -34,6 +34,7 @@ describe('classifyByName', () => {
   it('recognises label maps by name, whatever the order', () => {
     expect(classifyByName([f('case_seg.nii.gz'), f('case.nii.gz')])).toMatchObject({ image: { name: 'case.nii.gz' }, label: { name: 'case_seg.nii.gz' } });
     expect(classifyByName([f('ct.nii'), f('labels.nii')])).toMatchObject({ image: { name: 'ct.nii' }, label: { name: 'labels.nii' } });
+    expect(classifyByName([f('case_gt.nii.gz'), f('lungtumour.nii.gz')])).toMatchObject({ image: { name: 'lungtumour.nii.gz' }, label: { name: 'case_gt.nii.gz' } });
   });
   it('takes the first of two unhinted files as the image and rejects extras', () => {
     const c = classifyByName([f('a.nii'), f('b.nii'), f('c.nii')]);

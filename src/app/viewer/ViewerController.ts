@@ -152,7 +152,8 @@ export class ViewerController {
       backColor: [0.043, 0.051, 0.063, 1],
       crosshairColor: [0.25, 0.8, 1, 0.85],
       crosshairGap: 6,
-      // niivue draws 2-D crosshairs as cylinders; in voxel units they cover a 3 mm CT voxel.
+      // niivue draws crosshairs as world-space cylinders; its default (one voxel wide) is a 3 mm
+      // bar on this CT that hides the voxel being read. 1 mm reads as a line.
       crosshairWidth: 1,
       crosshairWidthUnit: 'mm',
       show3Dcrosshair: true,

@@ -4,6 +4,7 @@
  * code in the browser and in Node (Dawn).
  *
  *   registerFastKernels()            override Conv3D, Conv3DBackpropInputV2, Conv3DBackpropFilterV2
+ *                                    (and, on cpu, channel-bias fast paths of Add and Sum)
  *   registerFastKernels({ backends: ['cpu'] })   only some backends
  *   restoreStockKernels()            put tfjs's own kernels back (they are saved, never lost)
  *
@@ -16,15 +17,28 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { cpuConv3D, cpuConv3DBackpropFilterV2, cpuConv3DBackpropInputV2 } from './cpu/register.ts';
+import { cpuAdd, cpuSum } from './cpu/channelOps.ts';
 import { webgpuConv3D, webgpuConv3DBackpropFilterV2, webgpuConv3DBackpropInputV2 } from './webgpu/register.ts';
 
 export type FastBackend = 'cpu' | 'webgpu';
 
 export const CONV3D_KERNELS = ['Conv3D', 'Conv3DBackpropInputV2', 'Conv3DBackpropFilterV2'] as const;
-type KernelName = (typeof CONV3D_KERNELS)[number];
 
-const factories: Record<FastBackend, Record<KernelName, (stock: tf.KernelFunc) => tf.KernelFunc>> = {
-  cpu: { Conv3D: cpuConv3D, Conv3DBackpropInputV2: cpuConv3DBackpropInputV2, Conv3DBackpropFilterV2: cpuConv3DBackpropFilterV2 },
+type Factory = (stock: tf.KernelFunc) => tf.KernelFunc;
+
+/**
+ * Per backend, the kernels replaced. On cpu, Add and Sum get fast paths for the per-channel
+ * bias add and its gradient only (other shapes and dtypes run the stock code): after the convs
+ * they were most of a training step.
+ */
+const factories: Record<FastBackend, Record<string, Factory>> = {
+  cpu: {
+    Conv3D: cpuConv3D,
+    Conv3DBackpropInputV2: cpuConv3DBackpropInputV2,
+    Conv3DBackpropFilterV2: cpuConv3DBackpropFilterV2,
+    Add: cpuAdd,
+    Sum: cpuSum,
+  },
   webgpu: {
     Conv3D: webgpuConv3D,
     Conv3DBackpropInputV2: webgpuConv3DBackpropInputV2,
@@ -61,7 +75,7 @@ export function registerFastKernels(opts: RegisterOptions = {}): RegisterResult 
     return result;
   }
   for (const backend of opts.backends ?? (['cpu', 'webgpu'] as FastBackend[])) {
-    for (const name of CONV3D_KERNELS) {
+    for (const name of Object.keys(factories[backend])) {
       const key = `${backend}_${name}`;
       const current = tf.getKernel(name, backend);
       if (!current) {
@@ -88,9 +102,9 @@ export function restoreStockKernels(backends?: FastBackend[]): void {
   }
 }
 
-/** Whether `backend`'s conv3d kernels are currently the fast ones. */
+/** Whether `backend`'s kernels are currently the fast ones. */
 export function fastKernelsActive(backend: FastBackend): boolean {
-  return CONV3D_KERNELS.every((n) => stockConfigs.has(`${backend}_${n}`));
+  return Object.keys(factories[backend]).every((n) => stockConfigs.has(`${backend}_${n}`));
 }
 
 export { fastConv3dAvailable } from './cpu/conv3d.ts';

@@ -86,17 +86,17 @@ function correlate(x: Float32Array, w: Float32Array, g: Conv3DGeom, y: Float32Ar
   const pC = a.alloc(rows4 * np);
   const f = a.f32();
   const iv = a.i32();
-  packPanels(w, 0, K, N, f, pB >> 2);
+  packPanels(w, 0, K, N, f, pB >>> 2);
   for (let r = 0; r < rows4; r++) {
     const oh = r < plane ? Math.floor(r / outW) : 0;
     const ow = r < plane ? r % outW : 0;
-    iv[(pR >> 2) + r] = pS + ((oh * sH * Wp + ow * sW) * inC) * 4;
+    iv[(pR >>> 2) + r] = pS + ((oh * sH * Wp + ow * sW) * inC) * 4;
   }
-  for (let fd = 0; fd < fD; fd++) for (let fh = 0; fh < fH; fh++) iv[(pT >> 2) + fd * fH + fh] = (fd * Hp + fh) * Wp * inC * 4;
+  for (let fd = 0; fd < fD; fd++) for (let fh = 0; fh < fH; fh++) iv[(pT >>> 2) + fd * fH + fh] = (fd * Hp + fh) * Wp * inC * 4;
   // Keep each call's share of packed filter within ~256 KiB so it stays in L2 for wide layers.
   const group = Math.max(1, Math.floor((1 << 16) / (K * 8)));
-  const fs = pS >> 2;
-  const fc = pC >> 2;
+  const fs = pS >>> 2;
+  const fc = pC >>> 2;
   const rowLen = inW * inC;
   for (let b = 0; b < g.batch; b++) {
     for (let od = 0; od < outD; od++) {
@@ -112,7 +112,7 @@ function correlate(x: Float32Array, w: Float32Array, g: Conv3DGeom, y: Float32Ar
       f.fill(0, fc, fc + rows4 * np);
       for (let j = 0; j < panels; j += group) {
         const pj = Math.min(group, panels - j);
-        m.gemm(pR, rows4 >> 2, pT, fD * fH, fW * inC, pB + j * K * 32, pj, K * 32, 32, pC + j * 32, np * 4);
+        m.gemm(pR, rows4 >>> 2, pT, fD * fH, fW * inC, pB + j * K * 32, pj, K * 32, 32, pC + j * 32, np * 4);
       }
       const d = (b * outD + od) * plane * N;
       if (np === N) {
@@ -161,7 +161,7 @@ export function conv3dBackpropFilter(x: Float32Array, dy: Float32Array, g: Conv3
   for (let r = 0; r < plane; r++) {
     const oh = Math.floor(r / outW);
     const ow = r % outW;
-    iv[(pR >> 2) + r] = pS + ((oh * sH * Wp + ow * sW) * inC) * 4;
+    iv[(pR >>> 2) + r] = pS + ((oh * sH * Wp + ow * sW) * inC) * 4;
   }
   for (let k = 0; k < K4; k++) {
     const kk = k < K ? k : 0;
@@ -170,10 +170,10 @@ export function conv3dBackpropFilter(x: Float32Array, dy: Float32Array, g: Conv3
     const fw = t % fW;
     const fh = ((t - fw) / fW) % fH;
     const fd = Math.floor(t / (fW * fH));
-    iv[(pK >> 2) + k] = (((fd * Hp + fh) * Wp + fw) * inC + ci) * 4;
+    iv[(pK >>> 2) + k] = (((fd * Hp + fh) * Wp + fw) * inC + ci) * 4;
   }
-  const fs = pS >> 2;
-  const fc = pC >> 2;
+  const fs = pS >>> 2;
+  const fc = pC >>> 2;
   f.fill(0, fc, fc + K4 * np);
   const rowLen = inW * inC;
   for (let b = 0; b < g.batch; b++) {
@@ -187,8 +187,8 @@ export function conv3dBackpropFilter(x: Float32Array, dy: Float32Array, g: Conv3
           f.set(x.subarray(src, src + rowLen), fs + ((fd * Hp + ih + g.padH) * Wp + g.padW) * inC);
         }
       }
-      packPanels(dy, (b * outD + od) * plane * N, plane, N, f, pB >> 2);
-      m.gemmT(pR, plane, pK, K4 >> 2, pB, panels, plane * 32, pC, np * 4);
+      packPanels(dy, (b * outD + od) * plane * N, plane, N, f, pB >>> 2);
+      m.gemmT(pR, plane, pK, K4 >>> 2, pB, panels, plane * 32, pC, np * 4);
     }
   }
   const dw = new Float32Array(K * N);
@@ -239,7 +239,7 @@ function backpropInputCol2im(dy: Float32Array, w: Float32Array, g: Conv3DGeom): 
   const pT = a.zeroSeg();
   const f = a.f32();
   // Wᵀ [outC, K] packed: panel j, row co, column c holds w[(j·8 + c)·outC + co].
-  const fb = pB >> 2;
+  const fb = pB >>> 2;
   for (let j = 0; j < panels; j++)
     for (let co = 0; co < outC; co++)
       for (let c = 0; c < 8; c++) {
@@ -247,15 +247,15 @@ function backpropInputCol2im(dy: Float32Array, w: Float32Array, g: Conv3DGeom): 
         f[fb + (j * outC + co) * 8 + c] = k < K ? w[k * outC + co] : 0;
       }
   const dx = new Float32Array(g.batch * inD * inH * inW * inC);
-  const fa = pA >> 2;
-  const fc = pC >> 2;
+  const fa = pA >>> 2;
+  const fc = pC >>> 2;
   for (let p0 = 0; p0 < P; p0 += pc) {
     const rows = Math.min(pc, P - p0);
     const rows4 = (rows + 3) & ~3;
     f.fill(0, fa, fa + rows4 * outC);
     f.set(dy.subarray(p0 * outC, (p0 + rows) * outC), fa);
     f.fill(0, fc, fc + rows4 * kp);
-    m.gemm(pR, rows4 >> 2, pT, 1, outC, pB, panels, outC * 32, 32, pC, kp * 4);
+    m.gemm(pR, rows4 >>> 2, pT, 1, outC, pB, panels, outC * 32, 32, pC, kp * 4);
     for (let r = 0; r < rows; r++) {
       const p = p0 + r;
       const ow = p % outW;

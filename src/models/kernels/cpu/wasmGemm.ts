@@ -264,7 +264,9 @@ export class WasmArena {
   /** Byte offset of `floats` 64-byte-aligned floats; grows memory as needed. */
   alloc(floats: number): number {
     const p = this.top;
-    this.top = (p + floats * 4 + 63) & ~63;
+    // Plain arithmetic, not bit masks: offsets may pass 2³¹ (the module's memory goes to 4 GiB).
+    this.top = Math.ceil((p + floats * 4) / 64) * 64;
+    if (this.top > 2 ** 32) throw new Error(`conv3d kernel needs ${(this.top / 2 ** 30).toFixed(1)} GiB of wasm memory (max 4)`);
     const need = this.top - this.w.memory.buffer.byteLength;
     if (need > 0) this.w.memory.grow(Math.ceil(need / 65536));
     return p;
@@ -287,14 +289,14 @@ export class WasmArena {
     const n = (rows + 3) & ~3;
     const t = this.alloc(n);
     const v = this.i32();
-    for (let i = 0; i < n; i++) v[(t >> 2) + i] = a + (i < rows ? i : 0) * lda;
+    for (let i = 0; i < n; i++) v[(t >>> 2) + i] = a + (i < rows ? i : 0) * lda;
     return t;
   }
 
   /** A one-entry segment table {0}. */
   zeroSeg(): number {
     const t = this.alloc(1);
-    this.i32()[t >> 2] = 0;
+    this.i32()[t >>> 2] = 0;
     return t;
   }
 }

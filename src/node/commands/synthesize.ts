@@ -1,0 +1,166 @@
+/**
+ * `freetumor synthesize`: an offline synthetic-tumour dataset. Per case: place a tumour (position
+ * simulation) on the preprocessed grid, synthesise it with the frozen G (Eq. 1) in a crop around
+ * it, score it with the frozen stage-1 S (quality P), retry with a new draw until P ≥ T (up to
+ * --retries times, else skip the case), then carry the change back to the source scan's own voxels
+ * and write image + label NIfTI with the source's header (spacing, orientation, datatype), a
+ * manifest of the new cases and a JSONL of P per tumour.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { mkdir, readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { Manifest } from '../../core/manifest.ts';
+import { hashSeed, Rng } from '../../core/random.ts';
+import type { Vec3 } from '../../core/volume.ts';
+import { qualityCounts, qualityFromCounts, spatialMultiple, synthesizeWithGenerator, TUMOUR_CLASSES, type Network } from '../../models/index.ts';
+import { numberFlag, parseArgs, requiredFlag, stringFlag } from '../args.ts';
+import { CliError, type CliCommand } from '../cliTypes.ts';
+import { decodeCase } from '../data/cache.ts';
+import { casePath, loadCase } from '../data/loadCase.ts';
+import { readNiftiFile, writeFileAtomic, writeNiftiFile } from '../io.ts';
+import { cacheFor, CONFIG_FLAGS, CONFIG_HELP, configFromArgs, foldCases, foldFlag, loadManifestFile, openCheckpoint, restoreChecked, startBackend, writeRunConfig } from '../train/runSetup.ts';
+import { applyToSource, cropPadded } from '../train/sourceGeometry.ts';
+import { tumourInputs } from '../train/tumourInputs.ts';
+
+const help = `usage: freetumor synthesize --manifest FILE --generator CKPT --segmentor CKPT --out DIR [options]
+
+Writes an offline synthetic-tumour dataset: per case one tumour (position simulation on the
+preprocessed grid, frozen G, Eq. 1), kept only if the frozen stage-1 S passes it (P ≥ T); up to
+--retries draws per case, else the case is skipped. The change is mapped back onto the SOURCE scan
+(its voxels, spacing, orientation and datatype), so the outputs overlay the originals:
+  DIR/images/<id>.nii.gz   image in HU, source header
+  DIR/labels/<id>.nii.gz   labels in the project scheme (1 liver, 2 liver tumour, 3 pancreas,
+                           4 pancreas tumour, 5 kidney, 6 kidney tumour), source geometry
+  DIR/manifest.json        the new cases (source "synthetic", labelled, original folds): use with
+                           train-segmentation --synthesis offline --synthetic-manifest
+  DIR/quality.jsonl        one line per tumour drawn: case, attempt, organ, size class, P, pass
+options:
+  --manifest FILE  --generator CKPT (stage 2)  --segmentor CKPT (stage 1)  --out DIR
+  --fold K         only fold K's cases (default: all)
+  --retries N      draws per case (default run.offlineRetries = 10)
+  --threshold T    quality threshold (default preset.quality.threshold = 0.7)
+  --cache DIR
+${CONFIG_HELP}`;
+
+const FLAGS = {
+  ...CONFIG_FLAGS,
+  manifest: { type: 'string' },
+  generator: { type: 'string' },
+  segmentor: { type: 'string' },
+  out: { type: 'string' },
+  fold: { type: 'string' },
+  retries: { type: 'string' },
+  threshold: { type: 'string' },
+  cache: { type: 'string' },
+} as const;
+
+const safeName = (id: string) => id.replace(/[^A-Za-z0-9._-]+/g, '_');
+const roundUp = (x: number, m: number) => Math.ceil(x / m) * m;
+
+export const command: CliCommand = {
+  help,
+  async run(argv) {
+    const args = parseArgs(argv, FLAGS, 'synthesize');
+    if (args.positional.length) throw new CliError(`unexpected argument '${args.positional[0]}'`);
+    const outDir = resolve(requiredFlag(args, 'out'));
+    const extra: Record<string, unknown>[] = [];
+    if (stringFlag(args, 'retries') !== undefined) extra.push({ run: { offlineRetries: numberFlag(args, 'retries', 10, { integer: true, min: 1 }) } });
+    if (stringFlag(args, 'threshold') !== undefined) extra.push({ preset: { quality: { threshold: numberFlag(args, 'threshold', 0.7, { min: 0, max: 1 }) } } });
+    const cfg = await configFromArgs(args, extra);
+    const lm = await loadManifestFile(requiredFlag(args, 'manifest'));
+    const genCk = await openCheckpoint(requiredFlag(args, 'generator'));
+    const segCk = await openCheckpoint(requiredFlag(args, 'segmentor'));
+    const label = 'synthesize';
+    const info = await startBackend(cfg.run.backend, label);
+    const G: Network = restoreChecked(genCk, 'G', { config: cfg.preset.generator, role: 'generator' });
+    const S: Network = restoreChecked(segCk, 'S', { config: cfg.preset.segmentor, role: 'segmentor', labelScheme: cfg.preset.labelScheme });
+    const cases = foldCases(lm.manifest, foldFlag(args), 'val');
+    const entries = await cacheFor(lm, cases, cfg, stringFlag(args, 'cache'), label);
+    const command = { name: 'synthesize', argv, manifest: lm.file, generator: genCk.file, segmentor: segCk.file, backend: info };
+    await writeRunConfig(outDir, cfg, command);
+    await mkdir(join(outDir, 'images'), { recursive: true });
+    await mkdir(join(outDir, 'labels'), { recursive: true });
+
+    const T = cfg.preset.quality.threshold;
+    const mult = Math.max(spatialMultiple(cfg.preset.generator), spatialMultiple(cfg.preset.segmentor));
+    const patch: Vec3 = [cfg.preset.patch[2], cfg.preset.patch[1], cfg.preset.patch[0]];
+    const tumourClasses = TUMOUR_CLASSES[cfg.preset.labelScheme];
+    const lines: string[] = [];
+    const out: Manifest = { version: 1, root: '.', folds: lm.manifest.folds, seed: cfg.run.seed, cases: [] };
+    let passed = 0;
+    let failed = 0;
+    const skipped: string[] = [];
+    try {
+      for (let ci = 0; ci < cases.length; ci++) {
+        const c = cases[ci];
+        const prep = decodeCase(new Uint8Array(await readFile(entries[ci].file)), entries[ci].file);
+        const dims = prep.header.dims;
+        let written = false;
+        for (let attempt = 0; attempt < cfg.run.offlineRetries && !written; attempt++) {
+          const rng = new Rng(hashSeed(cfg.run.seed, c.id, attempt));
+          const t = tumourInputs(prep.label, dims, prep.header.affine, cfg, rng);
+          if (!t || !t.simulation.softBox) {
+            lines.push(JSON.stringify({ case: c.id, attempt, placed: false }));
+            continue;
+          }
+          // A crop around the tumour, at least the training patch, large enough for all of M̃.
+          const box = t.simulation.softBox;
+          const size = [0, 1, 2].map((a) => roundUp(Math.max(patch[a], box.hi[a] - box.lo[a] + 1 + 8), mult)) as Vec3;
+          const start = [0, 1, 2].map((a) => {
+            const centre = Math.round((box.lo[a] + box.hi[a]) / 2);
+            return Math.max(0, Math.min(centre - (size[a] >> 1), dims[a] - size[a]));
+          }) as Vec3;
+          const crop = (d: Float32Array | Uint8Array) => cropPadded(d, dims, start, size);
+          const shape: [number, number, number, number, number] = [1, size[2], size[1], size[0], 1];
+          const image = crop(prep.image);
+          const mask = crop(t.mask);
+          const { P, delta } = tf.tidy(() => {
+            const inputs = {
+              image: tf.tensor5d(image, shape),
+              softMask: tf.tensor5d(crop(t.softMask), shape),
+              texture: tf.tensor5d(crop(t.texture), shape),
+              organMask: tf.tensor5d(crop(t.organMask), shape),
+              organChannel: [t.organChannel],
+            };
+            const xhat = synthesizeWithGenerator(G, inputs, cfg.preset.blur);
+            return { P: qualityCounts(S.apply(xhat), tf.tensor5d(mask, shape), tumourClasses), delta: tf.sub(inputs.image, xhat) };
+          });
+          const counts = await P.data();
+          const d = new Float32Array(await delta.data());
+          tf.dispose([P, delta]);
+          const q = qualityFromCounts(counts, T);
+          const pass = cfg.preset.quality.mode === 'none' ? true : q.pass[0];
+          const tumour = t.simulation.tumours[0];
+          lines.push(JSON.stringify({ case: c.id, attempt, organ: t.organ, sizeClass: tumour.sizeClass, voxels: tumour.voxelCount, P: q.P[0], threshold: T, pass }));
+          if (!pass) {
+            failed++;
+            continue;
+          }
+          passed++;
+          const src = await loadCase(c, lm.root);
+          const srcImage = await readNiftiFile(casePath(lm.root, c.image));
+          const scan = { dims: src.image.dims, affine: src.image.affine, image: new Float32Array(src.image.data), label: new Uint8Array(src.label.data) };
+          const tumourVoxels = applyToSource(scan, { affine: prep.header.affine, start, size, delta: d, mask }, t.organ, cfg.preprocess.windowHi - cfg.preprocess.windowLo);
+          const name = safeName(c.id);
+          const imageRel = `images/${name}.nii.gz`;
+          const labelRel = `labels/${name}.nii.gz`;
+          await writeNiftiFile(join(outDir, imageRel), { dims: scan.dims, affine: scan.affine, data: scan.image }, { header: srcImage.header, datatype: srcImage.datatype });
+          await writeNiftiFile(join(outDir, labelRel), { dims: scan.dims, affine: scan.affine, data: scan.label }, { header: srcImage.header, datatype: 'uint8' });
+          out.cases.push({ id: `synthetic/${c.id}`, source: 'synthetic', image: imageRel, label: labelRel, labelMap: 'project', labeled: true, fold: c.fold });
+          lines[lines.length - 1] = JSON.stringify({ ...JSON.parse(lines[lines.length - 1]), sourceTumourVoxels: tumourVoxels, image: imageRel, label: labelRel });
+          written = true;
+        }
+        if (!written) skipped.push(c.id);
+        process.stderr.write(`${label}: ${ci + 1}/${cases.length} ${c.id} ${written ? 'written' : `skipped (no pass in ${cfg.run.offlineRetries} tries)`}\n`);
+      }
+    } finally {
+      G.dispose();
+      S.dispose();
+    }
+    await writeFileAtomic(join(outDir, 'quality.jsonl'), new TextEncoder().encode(lines.map((l) => l + '\n').join('')));
+    if (out.cases.length) await writeFileAtomic(join(outDir, 'manifest.json'), new TextEncoder().encode(JSON.stringify(out, null, 2) + '\n'));
+    const summary = { out: outDir, cases: cases.length, written: out.cases.length, skipped, tumoursPassed: passed, tumoursFailed: failed, threshold: T };
+    process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
+    return 0;
+  },
+};

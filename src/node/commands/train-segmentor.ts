@@ -1,0 +1,128 @@
+/**
+ * `freetumor train-segmentor`: stage 1 — the segmentor S trained on labelled tumours (Dice-CE,
+ * AdamW, warm-up + cosine), later frozen to score synthetic tumours. Without redistributable real
+ * tumour labels, --handcrafted-tumours puts SynTumor-like handcrafted tumours into organ-only crops
+ * instead, and says so in its output and the model card.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { resolve } from 'node:path';
+import { augmentBatch, createSegmentor, segmentorOptimizer, segmentorStep } from '../../models/index.ts';
+import { numberFlag, parseArgs, requiredFlag, stringFlag } from '../args.ts';
+import { CliError, type CliCommand } from '../cliTypes.ts';
+import { patchXYZ } from '../config.ts';
+import { CropStream, imageTensor, labelTensor } from '../train/cropStream.ts';
+import { hasTumour, toModelLabels } from '../train/labelScheme.ts';
+import { cacheFor, CONFIG_FLAGS, CONFIG_HELP, configFromArgs, foldCases, foldFlag, loadManifestFile, startBackend, writeRunConfig } from '../train/runSetup.ts';
+import { INTERRUPTED_EXIT, trainWithCheckpoints } from '../train/trainer.ts';
+import { diagonalAffine, handcraftedTumour } from '../train/tumourInputs.ts';
+
+const help = `usage: freetumor train-segmentor --manifest FILE --out DIR [options]
+
+Stage 1: trains the segmentor S (Dice-CE, AdamW, warm-up + cosine) on labelled tumours. S is later
+frozen: stage 2 trains the generator against it and the quality test uses it.
+
+options:
+  --manifest FILE          dataset manifest (freetumor manifest)
+  --out DIR                run directory: config.json, metrics.jsonl, checkpoints/
+  --fold K                 hold fold K out (default: train on every case)
+  --steps N                training steps (default preset.stage1.totalSteps)
+  --checkpoint-every N     (default run.checkpointEvery)
+  --resume                 continue from DIR/checkpoints/latest (same random stream)
+  --handcrafted-tumours    put handcrafted (SynTumor-like) tumours into organ-only crops: for data
+                           without real tumour labels. Recorded in the model card.
+  --cache DIR              preprocessed cache (default <manifest dir>/.freetumor-cache)
+${CONFIG_HELP}
+Ctrl-C saves a checkpoint and exits. Exit 0 on success, 2 on bad input.`;
+
+const FLAGS = {
+  ...CONFIG_FLAGS,
+  manifest: { type: 'string' },
+  out: { type: 'string' },
+  fold: { type: 'string' },
+  steps: { type: 'string' },
+  'checkpoint-every': { type: 'string' },
+  resume: { type: 'boolean' },
+  'handcrafted-tumours': { type: 'boolean' },
+  cache: { type: 'string' },
+} as const;
+
+export const command: CliCommand = {
+  help,
+  async run(argv) {
+    const args = parseArgs(argv, FLAGS, 'train-segmentor');
+    if (args.positional.length) throw new CliError(`unexpected argument '${args.positional[0]}'`);
+    const outDir = resolve(requiredFlag(args, 'out'));
+    const manifestPath = requiredFlag(args, 'manifest');
+    const extra: Record<string, unknown>[] = [];
+    if (stringFlag(args, 'steps') !== undefined) extra.push({ preset: { stage1: { totalSteps: numberFlag(args, 'steps', 1, { integer: true, min: 1 }) } } });
+    if (stringFlag(args, 'checkpoint-every') !== undefined) extra.push({ run: { checkpointEvery: numberFlag(args, 'checkpoint-every', 1, { integer: true, min: 1 }) } });
+    const cfg = await configFromArgs(args, extra);
+    const handcrafted = args.flags['handcrafted-tumours'] === true;
+    const lm = await loadManifestFile(manifestPath);
+    const cases = foldCases(lm.manifest, foldFlag(args), 'train');
+    if (!handcrafted && !cases.some((c) => c.labeled))
+      throw new CliError(`${lm.file}: no case has tumour labels; stage 1 needs labelled tumours (or pass --handcrafted-tumours to train on handcrafted ones)`);
+    const label = 'stage1';
+    const info = await startBackend(cfg.run.backend, label);
+    if (handcrafted)
+      process.stderr.write(`${label}: NOTE — training on HANDCRAFTED (SynTumor-like) tumours placed in organ-only crops, not on real tumour labels\n`);
+    const entries = await cacheFor(lm, cases, cfg, stringFlag(args, 'cache'), label);
+    const command = { name: 'train-segmentor', argv, manifest: lm.file, handcraftedTumours: handcrafted, backend: info };
+    await writeRunConfig(outDir, cfg, command);
+
+    const patch = patchXYZ(cfg);
+    const affine = diagonalAffine(cfg.preset.spacingMm);
+    const scheme = cfg.preset.labelScheme;
+    const S = createSegmentor(cfg.preset.segmentor, scheme);
+    const stream = new CropStream(entries, cfg.sampling, patch, cfg.run.seed, 'stage1', cfg.run.workers, cfg.run.prefetch);
+    const trained = { S: { net: S, opt: segmentorOptimizer(S, cfg.preset.stage1), role: 'segmentor' as const } };
+    let handcraftedCount = 0;
+    const result = await trainWithCheckpoints({
+      label,
+      outDir,
+      totalSteps: cfg.preset.stage1.totalSteps,
+      cfg,
+      resume: args.flags.resume === true,
+      stream,
+      trained,
+      card: {
+        preset: cfg.preset.name,
+        labelScheme: scheme,
+        description: handcrafted
+          ? 'Stage-1 segmentor trained on HANDCRAFTED (SynTumor-like) tumours in organ-only crops (no real tumour labels).'
+          : 'Stage-1 segmentor trained on labelled tumours.',
+        provenance: { stage: 1, command, cases: entries.map((e) => e.id), handcraftedTumours: handcrafted },
+      },
+      step: async () => {
+        const crops = await stream.take(cfg.run.batch);
+        const images: Float32Array[] = [];
+        const labels: Uint8Array[] = [];
+        for (const c of crops) {
+          let image = c.image;
+          let lab = c.label;
+          if (handcrafted && !hasTumour(lab)) {
+            const h = handcraftedTumour(image, lab, patch, affine, cfg, stream.rng);
+            if (h) {
+              image = h.image;
+              lab = h.label;
+              handcraftedCount++;
+            }
+          }
+          images.push(image);
+          labels.push(toModelLabels(lab, scheme, cfg.run.organ));
+        }
+        const x = imageTensor(images, patch);
+        const y = labelTensor(labels, patch);
+        const aug = augmentBatch(x, y, stream.rng, cfg.preset.augment);
+        tf.dispose([x, y]);
+        try {
+          const r = await segmentorStep(trained.S.net, trained.S.opt, { image: aug.image, label: aug.label }, cfg.preset.stage1);
+          return { loss: r.loss, lr: r.lr, ...(handcrafted ? { handcrafted: handcraftedCount } : {}) };
+        } finally {
+          tf.dispose([aug.image, aug.label]);
+        }
+      },
+    });
+    return result.interrupted ? INTERRUPTED_EXIT : 0;
+  },
+};

@@ -1,0 +1,155 @@
+/**
+ * `freetumor train-synthesis`: stage 2 — the generator G and the classifier discriminator C,
+ * trained adversarially against the frozen stage-1 segmentor S: G minimises L_seg + λ_cls·L_adv,
+ * C learns real vs synthetic tumour voxels. Tumours are placed by position simulation in each crop.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { resolve } from 'node:path';
+import {
+  adversarialOptimizer,
+  createClassifier,
+  createGenerator,
+  generatorClassifierStep,
+  type Network,
+} from '../../models/index.ts';
+import { numberFlag, parseArgs, requiredFlag, stringFlag } from '../args.ts';
+import { CliError, type CliCommand } from '../cliTypes.ts';
+import { patchXYZ } from '../config.ts';
+import { CropStream, imageTensor } from '../train/cropStream.ts';
+import { cacheFor, CONFIG_FLAGS, CONFIG_HELP, configFromArgs, foldCases, foldFlag, loadManifestFile, openCheckpoint, restoreChecked, startBackend, writeRunConfig } from '../train/runSetup.ts';
+import { finiteMean, INTERRUPTED_EXIT, trainWithCheckpoints } from '../train/trainer.ts';
+import { diagonalAffine, tumourInputs } from '../train/tumourInputs.ts';
+
+const help = `usage: freetumor train-synthesis --manifest FILE --segmentor CKPT --out DIR [options]
+
+Stage 2: trains the generator G and the classifier discriminator C against the frozen stage-1
+segmentor S (L_seg + λ_cls·L_adv for G, real-vs-synthetic for C; Adam betas (0, 0.999)).
+Logs L_seg, L_adv, L_G, L_C and the quality P of each step's synthetic tumours.
+
+options:
+  --manifest FILE          dataset manifest
+  --segmentor CKPT         stage-1 checkpoint (file, checkpoint dir, or run dir → its latest)
+  --out DIR                run directory
+  --fold K                 hold fold K out (default: every case)
+  --steps N                steps (default run.stage2Steps)
+  --lambda-cls X           λ_cls (default preset.stage2.lambdaCls = 0.1)
+  --checkpoint-every N  --resume  --cache DIR   as for train-segmentor
+${CONFIG_HELP}`;
+
+const FLAGS = {
+  ...CONFIG_FLAGS,
+  manifest: { type: 'string' },
+  segmentor: { type: 'string' },
+  out: { type: 'string' },
+  fold: { type: 'string' },
+  steps: { type: 'string' },
+  'lambda-cls': { type: 'string' },
+  'checkpoint-every': { type: 'string' },
+  resume: { type: 'boolean' },
+  cache: { type: 'string' },
+} as const;
+
+export const command: CliCommand = {
+  help,
+  async run(argv) {
+    const args = parseArgs(argv, FLAGS, 'train-synthesis');
+    if (args.positional.length) throw new CliError(`unexpected argument '${args.positional[0]}'`);
+    const outDir = resolve(requiredFlag(args, 'out'));
+    const extra: Record<string, unknown>[] = [];
+    if (stringFlag(args, 'steps') !== undefined) extra.push({ run: { stage2Steps: numberFlag(args, 'steps', 1, { integer: true, min: 1 }) } });
+    if (stringFlag(args, 'checkpoint-every') !== undefined) extra.push({ run: { checkpointEvery: numberFlag(args, 'checkpoint-every', 1, { integer: true, min: 1 }) } });
+    if (stringFlag(args, 'lambda-cls') !== undefined) extra.push({ preset: { stage2: { lambdaCls: numberFlag(args, 'lambda-cls', 0.1, { min: 0 }) } } });
+    const cfg = await configFromArgs(args, extra);
+    const lm = await loadManifestFile(requiredFlag(args, 'manifest'));
+    const segCk = await openCheckpoint(requiredFlag(args, 'segmentor'));
+    const label = 'stage2';
+    const info = await startBackend(cfg.run.backend, label);
+    const S: Network = restoreChecked(segCk, 'S', { config: cfg.preset.segmentor, role: 'segmentor', labelScheme: cfg.preset.labelScheme });
+    const entries = await cacheFor(lm, foldCases(lm.manifest, foldFlag(args), 'train'), cfg, stringFlag(args, 'cache'), label);
+    const command = { name: 'train-synthesis', argv, manifest: lm.file, segmentor: segCk.file, backend: info };
+    await writeRunConfig(outDir, cfg, command);
+
+    const patch = patchXYZ(cfg);
+    const affine = diagonalAffine(cfg.preset.spacingMm);
+    const G = createGenerator(cfg.preset.generator);
+    const C = createClassifier(cfg.preset.classifier);
+    const stream = new CropStream(entries, cfg.synthesisSampling, patch, cfg.run.seed, 'stage2', cfg.run.workers, cfg.run.prefetch);
+    const trained = {
+      G: { net: G, opt: adversarialOptimizer(G, cfg.preset.stage2), role: 'generator' as const },
+      C: { net: C, opt: adversarialOptimizer(C, cfg.preset.stage2), role: 'classifier' as const },
+    };
+    try {
+      const result = await trainWithCheckpoints({
+        label,
+        outDir,
+        totalSteps: cfg.run.stage2Steps,
+        cfg,
+        resume: args.flags.resume === true,
+        stream,
+        trained,
+        card: {
+          preset: cfg.preset.name,
+          description: 'Stage-2 generator G and classifier discriminator C (FreeTumor).',
+          provenance: { stage: 2, command, frozenSegmentor: segCk.file, segmentorCard: segCk.ck.manifest.card, cases: entries.map((e) => e.id) },
+        },
+        step: async () => {
+          const crops = await stream.take(cfg.run.batch);
+          const n = patch[0] * patch[1] * patch[2];
+          const B = crops.length;
+          const soft = new Float32Array(B * n);
+          const synth = new Float32Array(B * n);
+          const real = new Float32Array(B * n);
+          const tex = new Float32Array(B * n);
+          const organ = new Float32Array(B * n);
+          const channels: number[] = [];
+          let placed = 0;
+          crops.forEach((c, b) => {
+            const t = tumourInputs(c.label, patch, affine, cfg, stream.rng);
+            if (t) {
+              placed++;
+              soft.set(t.softMask, b * n);
+              synth.set(t.mask, b * n);
+              tex.set(t.texture, b * n);
+              organ.set(t.organMask, b * n);
+            }
+            channels.push(t ? t.organChannel : 0);
+            // Real tumour voxels that a synthetic one overwrote count as synthetic.
+            for (let v = 0; v < n; v++) {
+              const l = c.label[v];
+              if ((l === 2 || l === 4 || l === 6) && synth[b * n + v] === 0) real[b * n + v] = 1;
+            }
+          });
+          const shape: [number, number, number, number, number] = [B, patch[2], patch[1], patch[0], 1];
+          const batch = {
+            image: imageTensor(crops.map((c) => c.image), patch),
+            softMask: tf.tensor5d(soft, shape),
+            synthMask: tf.tensor5d(synth, shape),
+            realMask: tf.tensor5d(real, shape),
+            texture: tf.tensor5d(tex, shape),
+            organMask: tf.tensor5d(organ, shape),
+            organChannel: channels,
+          };
+          try {
+            const r = await generatorClassifierStep(trained.G.net, trained.C.net, S, trained.G.opt, trained.C.opt, batch, cfg.preset.stage2, cfg.preset.blur, cfg.preset.quality);
+            const scored = r.P.filter(Number.isFinite);
+            return {
+              lSeg: r.lSeg,
+              lAdv: r.lAdv,
+              lG: r.lG,
+              lC: r.lC,
+              P: finiteMean(r.P),
+              passed: r.pass.filter(Boolean).length,
+              scored: scored.length,
+              placed,
+            };
+          } finally {
+            tf.dispose([batch.image, batch.softMask, batch.synthMask, batch.realMask, batch.texture, batch.organMask]);
+          }
+        },
+      });
+      return result.interrupted ? INTERRUPTED_EXIT : 0;
+    } finally {
+      S.dispose();
+    }
+  },
+};

@@ -1,0 +1,171 @@
+/**
+ * What every training / synthesis / evaluation command does first: the shared flags, the
+ * effective config (preset → file → flags), the backend line, the manifest and its preprocessed
+ * cache, and checkpoints read with errors that name the file.
+ */
+import { mkdir, readFile, stat } from 'node:fs/promises';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { parseManifest, splitByFold, type Manifest, type ManifestCase } from '../../core/manifest.ts';
+import {
+  readCheckpoint,
+  restoreNetwork,
+  type LoadedCheckpoint,
+  type ModelRole,
+  type Network,
+  type UNetConfig,
+} from '../../models/index.ts';
+import { listFlag, numberFlag, stringFlag, type FlagSpec, type ParsedArgs } from '../args.ts';
+import { initBackend, type BackendChoice, type BackendInfo } from '../backend.ts';
+import { CliError } from '../cliTypes.ts';
+import { loadConfig, parseSet, preprocessOf, type RunConfig } from '../config.ts';
+import { buildCache, type CacheEntry } from '../data/cache.ts';
+import { writeFileAtomic } from '../io.ts';
+import { latestCheckpoint } from './runLoop.ts';
+
+export const CONFIG_FLAGS: Record<string, FlagSpec> = {
+  config: { type: 'string' },
+  preset: { type: 'string' },
+  set: { type: 'list' },
+  backend: { type: 'string' },
+  seed: { type: 'string' },
+  batch: { type: 'string' },
+  patch: { type: 'string' },
+  organ: { type: 'string' },
+  workers: { type: 'string' },
+};
+
+export const CONFIG_HELP = `config:
+  --config FILE            JSON config (see config.json of any run: every default is listed there;
+                           unknown keys are an error)
+  --preset tiny|paper      base preset (default: the config file's preset.name, else paper)
+  --set KEY.PATH=VALUE     override any field, e.g. --set preset.stage2.lambdaCls=0.2 (repeatable;
+                           VALUE is JSON, or a string)
+  --backend webgpu|cpu|auto  tfjs backend (default auto: webgpu when Dawn finds an adapter, else cpu)
+  --seed N  --batch N  --workers N
+  --patch N                crop edge in voxels (sets preset.patch to N³)
+  --organ NAME             specialist model for liver|pancreas|kidney (sets labelScheme specialist)`;
+
+/** The effective config from --preset, --config and the flags (flags win). */
+export async function configFromArgs(args: ParsedArgs, extra: Record<string, unknown>[] = []): Promise<RunConfig> {
+  const overrides: { what: string; value: Record<string, unknown> }[] = [];
+  for (const s of listFlag(args, 'set')) overrides.push({ what: `--set ${s}`, value: parseSet(s) });
+  const run: Record<string, unknown> = {};
+  const backend = stringFlag(args, 'backend');
+  if (backend !== undefined) run.backend = backend;
+  if (stringFlag(args, 'seed') !== undefined) run.seed = numberFlag(args, 'seed', 0, { integer: true });
+  if (stringFlag(args, 'batch') !== undefined) run.batch = numberFlag(args, 'batch', 1, { integer: true, min: 1 });
+  if (stringFlag(args, 'workers') !== undefined) run.workers = numberFlag(args, 'workers', 1, { integer: true, min: 1 });
+  const organ = stringFlag(args, 'organ');
+  if (organ !== undefined) run.organ = organ;
+  if (Object.keys(run).length) overrides.push({ what: 'flags', value: { run } });
+  if (organ !== undefined) overrides.push({ what: '--organ', value: { preset: { labelScheme: 'specialist', segmentor: { outChannels: 3 } } } });
+  if (stringFlag(args, 'patch') !== undefined) {
+    const p = numberFlag(args, 'patch', 0, { integer: true, min: 4 });
+    overrides.push({ what: '--patch', value: { preset: { patch: [p, p, p] } } });
+  }
+  for (const e of extra) overrides.push({ what: 'flags', value: e });
+  return loadConfig({ presetName: stringFlag(args, 'preset'), file: stringFlag(args, 'config'), overrides });
+}
+
+/** Activate the backend and say which one (and which adapter) at the start of the run. */
+export async function startBackend(choice: BackendChoice, label: string): Promise<BackendInfo> {
+  let info: BackendInfo;
+  try {
+    info = await initBackend(choice);
+  } catch (e) {
+    throw new CliError((e as Error).message);
+  }
+  process.stderr.write(`${label}: backend ${info.backend} (${info.adapter})${info.fallbackReason ? ` — webgpu unavailable: ${info.fallbackReason}` : ''}\n`);
+  return info;
+}
+
+export interface LoadedManifest {
+  file: string;
+  manifest: Manifest;
+  root: string;
+}
+
+export async function loadManifestFile(path: string): Promise<LoadedManifest> {
+  const file = resolve(path);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    throw new CliError(`${file}: cannot read the manifest (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  const manifest = parseManifest(text, file);
+  return { file, manifest, root: isAbsolute(manifest.root) ? manifest.root : resolve(dirname(file), manifest.root) };
+}
+
+/** `--fold K`: hold fold K out of training (train) or evaluate only fold K (eval); absent: all cases. */
+export function foldCases(m: Manifest, fold: number | undefined, use: 'train' | 'val'): ManifestCase[] {
+  if (fold === undefined) return m.cases;
+  if (fold >= m.folds) throw new CliError(`--fold ${fold}: the manifest has ${m.folds} fold(s) (0..${m.folds - 1})`);
+  const s = splitByFold(m.cases, fold);
+  return use === 'train' ? s.train : s.val;
+}
+
+export function foldFlag(args: ParsedArgs): number | undefined {
+  return stringFlag(args, 'fold') === undefined ? undefined : numberFlag(args, 'fold', 0, { integer: true, min: 0 });
+}
+
+/** Preprocess (or reuse) the cache of these cases; `--cache DIR` or `<manifest dir>/.freetumor-cache`. */
+export async function cacheFor(lm: LoadedManifest, cases: ManifestCase[], cfg: RunConfig, cacheDir: string | undefined, label: string): Promise<CacheEntry[]> {
+  if (!cases.length) throw new CliError(`${lm.file}: no case to use (check --fold)`);
+  const dir = resolve(cacheDir ?? join(dirname(lm.file), '.freetumor-cache'));
+  let built = 0;
+  const entries = await buildCache(cases, lm.root, dir, preprocessOf(cfg), {
+    onProgress: (_d, _t, _id, b) => {
+      if (b) built++;
+    },
+  });
+  process.stderr.write(`${label}: ${entries.length} case(s) from ${lm.file} (${built} preprocessed now, cache ${dir})\n`);
+  return entries;
+}
+
+/** A checkpoint path: a file, a checkpoint directory (model.safetensors) or a run directory (its latest). */
+export async function resolveCheckpoint(path: string): Promise<string> {
+  const p = resolve(path);
+  let s;
+  try {
+    s = await stat(p);
+  } catch {
+    throw new CliError(`${p}: no such checkpoint`);
+  }
+  if (s.isFile()) return p;
+  const direct = join(p, CHECKPOINT_FILE);
+  if (await stat(direct).then(() => true, () => false)) return direct;
+  const latest = await latestCheckpoint(p);
+  if (latest) return join(latest, CHECKPOINT_FILE);
+  throw new CliError(`${p}: neither a checkpoint file nor a directory holding ${CHECKPOINT_FILE} or checkpoints/latest`);
+}
+
+export const CHECKPOINT_FILE = 'model.safetensors';
+
+export async function openCheckpoint(path: string): Promise<{ file: string; ck: LoadedCheckpoint }> {
+  const file = await resolveCheckpoint(path);
+  try {
+    return { file, ck: readCheckpoint(new Uint8Array(await readFile(file))) };
+  } catch (e) {
+    throw new CliError(`${file}: ${(e as Error).message}`);
+  }
+}
+
+/** Rebuild a network, refusing (exit 2, naming the file) one of another architecture or role. */
+export function restoreChecked(c: { file: string; ck: LoadedCheckpoint }, name: string, expect: { config: UNetConfig; role: ModelRole; labelScheme?: string }): Network {
+  const entry = c.ck.manifest.networks[name];
+  if (entry && expect.labelScheme && entry.role === 'segmentor' && (entry.labelScheme ?? 'universal') !== expect.labelScheme)
+    throw new CliError(`${c.file}: network "${name}" is a ${entry.labelScheme} segmentor, this run needs a ${expect.labelScheme} one`);
+  try {
+    return restoreNetwork(c.ck, name, expect);
+  } catch (e) {
+    throw new CliError(`${c.file}: ${(e as Error).message}`);
+  }
+}
+
+/** Write the effective config (and what the command added) next to the outputs. */
+export async function writeRunConfig(outDir: string, cfg: RunConfig, command: Record<string, unknown>): Promise<void> {
+  await mkdir(outDir, { recursive: true });
+  const text = JSON.stringify({ ...cfg, command }, null, 2) + '\n';
+  await writeFileAtomic(join(outDir, 'config.json'), new TextEncoder().encode(text));
+}
