@@ -158,8 +158,8 @@ function torchTimes(): Record<string, number> | string {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const j = JSON.parse(out.trim().split('\n').pop()!) as { torch: string; threads: number; kernels: Record<string, number>; step: number };
-    console.log(`PyTorch ${j.torch}, ${j.threads} threads`);
+    const j = JSON.parse(out.trim().split('\n').pop()!) as { torch: string; threads: number; blas: string; kernels: Record<string, number>; step: number };
+    console.log(`PyTorch ${j.torch}, ${j.threads} threads, BLAS ${j.blas}`);
     return { ...j.kernels, step: j.step };
   } catch (e) {
     return `PyTorch not available (/usr/bin/python3 cannot run tools/torch_conv3d_bench.py: ${(e as Error).message.split('\n')[0]})`;
@@ -190,8 +190,14 @@ if (TORCH) {
       const pt = t[r.key];
       if (pt === undefined) continue;
       console.log(
-        `torch   ${r.op.padEnd(44)} ${pt.toFixed(3)} s (${gfs(r.gflop, pt)} GFLOP/s)   ${r.backend} fast/torch time ×${(r.fast / pt).toFixed(1)}, stock/torch ×${(r.stock / pt).toFixed(1)}`,
+        `torch   ${r.op.padEnd(44)} ${pt.toFixed(3)} s (${gfs(r.gflop, pt)} GFLOP/s)   ${r.backend} fast/torch time ×${(r.fast / pt).toFixed(2)}, stock/torch ×${(r.stock / pt).toFixed(1)}`,
       );
+      const mk = t[`${r.key}_mkldnn`];
+      if (mk !== undefined) {
+        console.log(
+          `torch   ${(r.op + ' (oneDNN)').padEnd(44)} ${mk.toFixed(3)} s (${gfs(r.gflop, mk)} GFLOP/s)   ${r.backend} fast/torch time ×${(r.fast / mk).toFixed(2)}, stock/torch ×${(r.stock / mk).toFixed(1)}`,
+        );
+      }
     }
   }
 } else console.log('PyTorch skipped (--no-torch)');

@@ -29,7 +29,8 @@ def main():
     reps = cfg.get("reps", 3)
     torch.set_num_threads(cfg.get("threads", 2))
     torch.manual_seed(0)
-    out = {"torch": torch.__version__, "threads": torch.get_num_threads(), "kernels": {}}
+    blas = [l.split("BLAS_INFO=")[1].split(",")[0] for l in torch.__config__.show().splitlines() if "BLAS_INFO=" in l]
+    out = {"torch": torch.__version__, "threads": torch.get_num_threads(), "blas": blas[0] if blas else "?", "kernels": {}}
 
     x = torch.randn(1, c, s, s, s)
     w = torch.randn(c, c, 3, 3, 3)
@@ -37,6 +38,10 @@ def main():
     dy = torch.randn_like(y)
     k = out["kernels"]
     k["Conv3D"] = timed(lambda: F.conv3d(x, w, padding=1), reps)
+    # F.conv3d on this Debian build (BLAS_INFO=generic: the reference libblas3) takes a slow
+    # im2col path for these widths; oneDNN's kernel is in the same build and is what a tuned
+    # PyTorch uses, so it is timed too (forward only: autograd does not route through it).
+    k["Conv3D_mkldnn"] = timed(lambda: torch.mkldnn_convolution(x, w, None, [1, 1, 1], [1, 1, 1], [1, 1, 1], 1), reps)
     k["Conv3DBackpropInputV2"] = timed(lambda: torch.nn.grad.conv3d_input(x.shape, w, dy, padding=1), reps)
     k["Conv3DBackpropFilterV2"] = timed(lambda: torch.nn.grad.conv3d_weight(x, w.shape, dy, padding=1), reps)
     # The transposed conv the decoder uses (k = stride = 2): input s/2, output s.

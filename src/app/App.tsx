@@ -9,6 +9,7 @@ import { AboutPanel } from './components/AboutPanel.tsx';
 import { DropOverlay } from './components/DropOverlay.tsx';
 import { FilePickers } from './components/FilePickers.tsx';
 import { useFileDrop } from './useFileDrop.ts';
+import { StudyLayer } from './readerStudy/ui/StudyLayer.tsx';
 
 export function App({ onCanvas }: { onCanvas: (canvas: HTMLCanvasElement) => void }) {
   const { openFiles } = useServices();
@@ -20,6 +21,7 @@ export function App({ onCanvas }: { onCanvas: (canvas: HTMLCanvasElement) => voi
       <ViewerCanvas onCanvas={onCanvas} />
       <StatusBar />
       <FilePickers />
+      <StudyLayer />
       <HelpOverlay />
       <AboutPanel />
       <DropOverlay />

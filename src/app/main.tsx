@@ -12,6 +12,10 @@ import { DEMO_IMAGE, DEMO_LABELS } from './demoCase.ts';
 import { useStatusStore } from './stores/statusStore.ts';
 import { useUiStore } from './stores/uiStore.ts';
 import { installTestHook } from './testHook.ts';
+import { createSynthesisService } from './synthesis/synthesisService.ts';
+import { createSynthesisActions } from './actions/synthesisActions.ts';
+import { createStudyActions } from './readerStudy/studyActions.ts';
+import { studyHoldsKeyboard } from './readerStudy/studyStore.ts';
 
 const viewer = new ViewerController();
 bridgeViewerToStores(viewer);
@@ -30,7 +34,10 @@ const actions = createRegistry({
   pickLabels: () => pickers.labels(),
   loadDemo: () => void loadDemo(),
 });
-attachKeyboard(actions, () => useUiStore.getState().overlay !== null);
+actions.registerAll(createSynthesisActions(createSynthesisService(viewer)));
+actions.registerAll(createStudyActions());
+// While the reader study covers the workbench, only Help keys reach the workbench's actions.
+attachKeyboard(actions, () => useUiStore.getState().overlay !== null || studyHoldsKeyboard());
 
 const services: AppServices = {
   viewer,

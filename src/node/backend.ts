@@ -6,6 +6,7 @@
  * Dawn globals are installed first and the backend package is imported dynamically afterwards.
  */
 import * as tf from '@tensorflow/tfjs';
+import { registerFastKernels } from '../models/kernels/index.ts';
 
 export type BackendChoice = 'webgpu' | 'cpu' | 'auto';
 
@@ -16,6 +17,8 @@ export interface BackendInfo {
   adapter: string;
   /** When `auto` fell back to cpu (or webgpu was unavailable), why. */
   fallbackReason?: string;
+  /** 'fast' when the project's conv3d kernels replace tfjs's (FREETUMOR_STOCK_KERNELS=1 keeps stock). */
+  kernels: 'fast' | 'stock';
 }
 
 let webgpuProbe: Promise<{ ok: true; adapter: string } | { ok: false; reason: string }> | undefined;
@@ -68,6 +71,13 @@ export function probeWebGPU(): Promise<{ ok: true; adapter: string } | { ok: fal
  * wrong in tfjs 4.22 (see assertTrainableBackend in src/models).
  */
 export async function initBackend(choice: BackendChoice = 'auto'): Promise<BackendInfo> {
+  const info = await activate(choice);
+  // After activation, so the webgpu backend's own kernels exist to be saved as the stock ones.
+  const r = registerFastKernels({ backends: [info.backend] });
+  return { ...info, kernels: r.registered.length > 0 ? 'fast' : 'stock' };
+}
+
+async function activate(choice: BackendChoice): Promise<Omit<BackendInfo, 'kernels'>> {
   if (choice === 'cpu') {
     await tf.setBackend('cpu');
     await tf.ready();

@@ -6,9 +6,16 @@
  * typed values are errors naming the file, so a typo never silently trains with a default.
  */
 import { readFile } from 'node:fs/promises';
-import { makePreset, PRESETS, spatialMultiple, type Preset, type PresetName } from '../models/index.ts';
+import { makePreset, NUM_CLASSES, PRESETS, spatialMultiple, type Preset, type PresetName } from '../models/index.ts';
 import { DEFAULT_SAMPLING, type SamplingConfig } from '../core/sampling.ts';
-import { DEFAULT_HANDCRAFTED_OPTIONS, DEFAULT_POSITION_OPTIONS, type PositionSimulationOptions, type SizeClass } from '../core/tumor/index.ts';
+import {
+  DEFAULT_HANDCRAFTED_OPTIONS,
+  DEFAULT_POSITION_OPTIONS,
+  DEFAULT_TEXTURE_OPTIONS,
+  type PositionSimulationOptions,
+  type SizeClass,
+  type TextureOptions,
+} from '../core/tumor/index.ts';
 import { HU_WINDOW_HI, HU_WINDOW_LO } from '../core/window.ts';
 import type { PreprocessConfig } from '../core/preprocess.ts';
 import type { Organ } from '../core/labels.ts';
@@ -62,6 +69,8 @@ export interface RunConfig {
   position: PositionSection;
   /** Handcrafted (SynTumor-like) tumours for stage 1 without real tumour labels: darkening d ~ U(lo, hi). */
   handcrafted: { darkening: [number, number] };
+  /** SynTumor texture T (σ_a, σ_b, s, b, β, …); one texture of `size` is made per run and cropped. */
+  texture: Omit<TextureOptions, 'seed'>;
   run: RunSection;
 }
 
@@ -96,6 +105,7 @@ export function defaultConfig(presetName: PresetName): RunConfig {
     synthesisSampling: structuredClone(DEFAULT_SYNTHESIS_SAMPLING),
     position: { ...position, sizeClass: null },
     handcrafted: { darkening: [...DEFAULT_HANDCRAFTED_OPTIONS.darkening] },
+    texture: (({ seed: _s, ...t }) => structuredClone(t))(DEFAULT_TEXTURE_OPTIONS),
     run: structuredClone(DEFAULT_RUN),
   };
 }
@@ -146,6 +156,7 @@ export function validateConfig(c: RunConfig): string[] {
     }
   if (!(pr.spacingMm > 0)) p.push(`preset.spacingMm must be > 0, got ${pr.spacingMm}`);
   if (pr.labelScheme !== 'universal' && pr.labelScheme !== 'specialist') p.push(`preset.labelScheme must be universal or specialist, got ${JSON.stringify(pr.labelScheme)}`);
+  else if (pr.segmentor.outChannels !== NUM_CLASSES[pr.labelScheme]) p.push(`preset.segmentor.outChannels must be ${NUM_CLASSES[pr.labelScheme]} for the ${pr.labelScheme} label scheme, got ${pr.segmentor.outChannels}`);
   if (pr.labelScheme === 'specialist' && !c.run.organ) p.push('a specialist model needs run.organ (liver, pancreas or kidney; flag --organ)');
   if (!['threshold', 'adaptive', 'none'].includes(pr.quality.mode)) p.push(`preset.quality.mode must be threshold, adaptive or none, got ${JSON.stringify(pr.quality.mode)}`);
   if (!(pr.quality.threshold >= 0 && pr.quality.threshold <= 1)) p.push(`preset.quality.threshold must be in [0, 1], got ${pr.quality.threshold}`);

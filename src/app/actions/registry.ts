@@ -3,9 +3,9 @@
  * keyboard handler and the help overlay all look actions up here, so a shortcut shown in the help
  * is by construction the one that works.
  */
-export type ActionGroup = 'File' | 'Window' | 'View' | 'Labels' | 'Navigate' | 'Help';
+export type ActionGroup = 'File' | 'Window' | 'View' | 'Labels' | 'Navigate' | 'Synthesize' | 'Study' | 'Help';
 
-export const GROUP_ORDER: readonly ActionGroup[] = ['File', 'Window', 'View', 'Labels', 'Navigate', 'Help'];
+export const GROUP_ORDER: readonly ActionGroup[] = ['File', 'Window', 'View', 'Labels', 'Navigate', 'Synthesize', 'Study', 'Help'];
 
 export interface Action {
   id: string;

@@ -1,6 +1,7 @@
 import { CasePanel } from './CasePanel.tsx';
 import { WindowPanel } from './WindowPanel.tsx';
 import { LabelPanel } from './LabelPanel.tsx';
+import { SynthesisPanel } from './SynthesisPanel.tsx';
 
 export function SidePanel() {
   return (
@@ -8,6 +9,7 @@ export function SidePanel() {
       <CasePanel />
       <WindowPanel />
       <LabelPanel />
+      <SynthesisPanel />
     </aside>
   );
 }

@@ -35,6 +35,9 @@ export function Toolbar() {
       </div>
       <div className="toolbar-spacer" />
       <div className="toolbar-group">
+        <ActionButton id="study.open" testId="open-reader-study">
+          Reader study
+        </ActionButton>
         <ActionButton id="help.toggle" testId="open-help">
           Shortcuts
         </ActionButton>

@@ -1,6 +1,6 @@
 /**
  * Fast conv3d kernels registered into tfjs in place of the stock ones, for the cpu backend
- * (im2col + WebAssembly SIMD GEMM) and the webgpu backend (tiled implicit-GEMM WGSL), the same
+ * (implicit-GEMM WebAssembly SIMD) and the webgpu backend (tiled implicit-GEMM WGSL), the same
  * code in the browser and in Node (Dawn).
  *
  *   registerFastKernels()            override Conv3D, Conv3DBackpropInputV2, Conv3DBackpropFilterV2

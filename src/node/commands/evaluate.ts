@@ -5,7 +5,7 @@
  * paper's number (per-case tumour Dice averaged over cases with a tumour) and what the reference
  * leaves out: global Dice, false-positive volume on tumour-free cases, detection per size class.
  */
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ORGANS, type Organ } from '../../core/labels.ts';
 import { evaluateCase, summariseCases, type CaseResult, type OrganSummary } from '../../core/metrics.ts';
@@ -112,6 +112,7 @@ export const command: CliCommand = {
       summary,
       cases: results,
     };
+    await mkdir(outDir, { recursive: true });
     // NaN (no case with a tumour, say) is written as null by JSON; say so rather than lose it.
     await writeFileAtomic(join(outDir, 'evaluation.json'), new TextEncoder().encode(JSON.stringify(json, null, 2) + '\n'));
     await writeFileAtomic(join(outDir, 'evaluation.md'), new TextEncoder().encode(md));

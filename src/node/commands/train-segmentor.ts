@@ -117,7 +117,7 @@ export const command: CliCommand = {
         tf.dispose([x, y]);
         try {
           const r = await segmentorStep(trained.S.net, trained.S.opt, { image: aug.image, label: aug.label }, cfg.preset.stage1);
-          return { loss: r.loss, lr: r.lr, ...(handcrafted ? { handcrafted: handcraftedCount } : {}) };
+          return { loss: r.loss, lr: r.lr, ...(handcrafted ? { handcraftedTotal: handcraftedCount } : {}) };
         } finally {
           tf.dispose([aug.image, aug.label]);
         }

@@ -4,7 +4,8 @@
  * cache, and checkpoints read with errors that name the file.
  */
 import { mkdir, readFile, stat } from 'node:fs/promises';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { createHash } from 'node:crypto';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { parseManifest, splitByFold, type Manifest, type ManifestCase } from '../../core/manifest.ts';
 import {
   readCheckpoint,
@@ -109,16 +110,24 @@ export function foldFlag(args: ParsedArgs): number | undefined {
   return stringFlag(args, 'fold') === undefined ? undefined : numberFlag(args, 'fold', 0, { integer: true, min: 0 });
 }
 
-/** Preprocess (or reuse) the cache of these cases; `--cache DIR` or `<manifest dir>/.freetumor-cache`. */
+/**
+ * Preprocess (or reuse) the cache and return the entries of `cases`. The whole manifest is cached,
+ * in a folder of its own under `--cache DIR` (default `<manifest dir>/.freetumor-cache`): buildCache
+ * prunes files no case of its call refers to, so caching one fold (or another manifest) into a shared
+ * folder would delete the others' files and preprocess them again on the next command.
+ */
 export async function cacheFor(lm: LoadedManifest, cases: ManifestCase[], cfg: RunConfig, cacheDir: string | undefined, label: string): Promise<CacheEntry[]> {
   if (!cases.length) throw new CliError(`${lm.file}: no case to use (check --fold)`);
-  const dir = resolve(cacheDir ?? join(dirname(lm.file), '.freetumor-cache'));
+  const tag = createHash('sha256').update(lm.file).digest('hex').slice(0, 8);
+  const dir = join(resolve(cacheDir ?? join(dirname(lm.file), '.freetumor-cache')), `${basename(lm.file).replace(/[^A-Za-z0-9._-]+/g, '_')}-${tag}`);
   let built = 0;
-  const entries = await buildCache(cases, lm.root, dir, preprocessOf(cfg), {
+  const all = await buildCache(lm.manifest.cases, lm.root, dir, preprocessOf(cfg), {
     onProgress: (_d, _t, _id, b) => {
       if (b) built++;
     },
   });
+  const wanted = new Set(cases.map((c) => c.id));
+  const entries = all.filter((e) => wanted.has(e.id));
   process.stderr.write(`${label}: ${entries.length} case(s) from ${lm.file} (${built} preprocessed now, cache ${dir})\n`);
   return entries;
 }

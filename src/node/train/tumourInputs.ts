@@ -68,7 +68,7 @@ export function tumourInputs(label: Uint8Array, dims: Vec3, affine: Mat4, cfg: R
     if (simulation.tumourLabel[v]) mask[v] = 1;
     if (label[v] === oid || label[v] === tid) organMask[v] = 1;
   }
-  const tex = getTexture(simulation.spacing);
+  const tex = getTexture(simulation.spacing, cfg.texture);
   const texture = cropTexture(tex, drawTextureOffset(tex, dims, texRng), dims);
   return {
     organ,
@@ -95,7 +95,7 @@ export function handcraftedTumour(image: Float32Array, label: Uint8Array, dims: 
     const r = synthesizeHandcrafted(
       { dims, affine, data: image },
       { dims, affine, data: label },
-      { ...positionOptions(cfg.position, present, seed), handcrafted: { units: 'unit', darkening: cfg.handcrafted.darkening } },
+      { ...positionOptions(cfg.position, present, seed), handcrafted: { units: 'unit', darkening: cfg.handcrafted.darkening, texture: cfg.texture } },
     );
     return { image: r.image.data, label: r.label.data };
   } catch (e) {

@@ -1,15 +1,16 @@
 /**
  * 3-D convolution and its two gradients over channels-last Float32Arrays (NDHWC, filters
- * [fd, fh, fw, in, out] as tfjs lays them out), as im2col + the WebAssembly SIMD product in
- * wasmGemm.ts. Dilation is 1 (the callers fall back to tfjs's kernels otherwise).
+ * [fd, fh, fw, in, out] as tfjs lays them out), on the WebAssembly SIMD products in wasmGemm.ts.
+ * Dilation is 1 (the callers fall back to tfjs's kernels otherwise). Single-threaded: tfjs
+ * kernels are synchronous, and blocking the caller on worker threads needs Atomics.wait, which
+ * browsers forbid on the main thread.
  *
- * Rows of the GEMM are output positions. The forward pass (and the stride-1 input gradient,
- * which is a forward pass) is an implicit GEMM over a padded slab of input; the filter gradient
- * and the strided input gradient build patch matrices in chunks sized to stay in L2.
- *   forward:          Y[P, out]  = Xcol[P, K] · W[K, out]                     (K = fd·fh·fw·in)
- *   backprop filter:  dWᵀ[out, K] = dYᵀ[out, P] · Xcol[P, K]
- *   backprop input:   stride 1: dX = correlate(dY, W flipped and transposed) (the forward path);
- *                     stride > 1: dXcol[P, K] = dY · Wᵀ, then scatter-added (col2im).
+ * Per output plane (b, od), the fD input planes it reads are copied into a zero-padded slab in
+ * the module's memory, and the products read patches straight from the slab:
+ *   forward:          Y[P, out]  = Xcol[P, K] · W[K, out]   (K = fd·fh·fw·in; gemm, A gathered)
+ *   backprop filter:  dW[K, out] = Xcolᵀ[K, P] · dY[P, out] (gemmT, inner dimension over voxels)
+ *   backprop input:   stride 1: dX = correlate(dY, W flipped and transposed), a forward pass;
+ *                     stride > 1: dXcol[P, K] = dY · Wᵀ in chunks sized for L2, then col2im.
  */
 import { WasmArena, wasmGemm, type WasmGemm } from './wasmGemm.ts';
 

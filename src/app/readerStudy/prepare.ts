@@ -1,0 +1,220 @@
+/**
+ * Build a study: real candidates from labelled cases, synthetic tumours from core handcrafted
+ * synthesis, each cut to a crop centred on its lesion, shuffled from a seed. Pure apart from the
+ * (async) NIfTI encoding, so it runs in Node tests and in the browser alike.
+ */
+import { ORGAN_IDS, type Organ } from '../../core/labels.ts';
+import { Rng, hashSeed } from '../../core/random.ts';
+import { boundingBox, cropOrPad, expandBox } from '../../core/geometry/crop.ts';
+import { writeNifti } from '../../core/nifti/write.ts';
+import { synthesizeHandcrafted } from '../../core/tumor/handcraftedSynthesis.ts';
+import { DEFAULT_SIZE_CLASS_CONFIG, semiAxisRangeMm, type SizeClass } from '../../core/tumor/sizeClasses.ts';
+import { spacingOf, type ImageVolume, type LabelVolume, type Mat4, type Vec3, type Volume } from '../../core/volume.ts';
+import { findCandidates, organsPresent, type Candidate } from './candidates.ts';
+import { NOT_TESTED, STUDY_FORMAT, type ItemKey, type Study, type StudyItem } from './types.ts';
+
+/** A case as the prepare step sees it: HU image, project-scheme labels, and what its tumours are. */
+export interface PrepCase {
+  name: string;
+  image: ImageVolume;
+  label: LabelVolume;
+  /** What the case's tumour labels are: vouched-for real tumours, or a mechanics test. */
+  tumourProvenance: 'real-annotation' | 'mechanics-test';
+}
+
+export interface PrepOptions {
+  id: string;
+  title: string;
+  seed: number;
+  /** At most this many real items (fewer when fewer candidates exist). */
+  realCount: number;
+  syntheticCount: number;
+  /** Synthetic size classes, used in turn. */
+  sizeClasses: SizeClass[];
+  /** Synthetic organs, used in turn (only where the case has that organ). */
+  organs: Organ[];
+  cropVoxels: number;
+  createdAt?: string;
+  /** Progress callback (items done, items total); may return a promise to yield to the UI. */
+  onProgress?: (done: number, total: number) => void | Promise<void>;
+}
+
+export const READING_WINDOW = { width: 400, level: 40 } as const;
+/** Air: what a crop reaching past the scan is filled with. */
+export const PAD_HU = -1024;
+
+/**
+ * A cube of `size` voxels centred on `centre` (voxel `centre` lands at index ⌊size/2⌋), int16 HU,
+ * with the affine's origin moved so the lesion centre is world (0,0,0): the crop says nothing
+ * about where in the body it came from, and every item opens at the same world position.
+ */
+export function lesionCrop(image: ImageVolume, centre: Vec3, size: number): Volume<Int16Array> {
+  const half = Math.floor(size / 2);
+  const start = centre.map((c) => c - half) as Vec3;
+  const crop = cropOrPad(image, { start, end: start.map((s) => s + size) as Vec3 }, PAD_HU);
+  const data = new Int16Array(crop.data.length);
+  for (let n = 0; n < data.length; n++) data[n] = Math.max(-32768, Math.min(32767, Math.round(crop.data[n])));
+  return { dims: crop.dims, affine: centredAffine(image.affine, half), data };
+}
+
+function centredAffine(affine: Mat4, half: number): Mat4 {
+  const out = [...affine];
+  for (let r = 0; r < 3; r++) out[r * 4 + 3] = -(affine[r * 4] + affine[r * 4 + 1] + affine[r * 4 + 2]) * half;
+  return out;
+}
+
+async function encodeCrop(vol: Volume<Int16Array>): Promise<Uint8Array> {
+  return writeNifti(vol, { datatype: 'int16', gzip: true, fileName: 'item.nii.gz' });
+}
+
+interface Planned {
+  key: Omit<ItemKey, 'itemId'>;
+  /** The image to crop from (the case, or the case with one synthetic tumour pasted in). */
+  image: ImageVolume;
+}
+
+interface Cropped {
+  key: Omit<ItemKey, 'itemId'>;
+  crop: Volume<Int16Array>;
+}
+
+/** Tumour labels removed (set to 0): synthetic tumours are placed in organ tissue, never on a real tumour. */
+function withoutTumours(label: LabelVolume): LabelVolume {
+  const tumourIds = new Set(Object.values(ORGAN_IDS).map((o) => o.tumor));
+  const data = new Uint8Array(label.data);
+  for (let n = 0; n < data.length; n++) if (tumourIds.has(data[n])) data[n] = 0;
+  return { dims: label.dims, affine: label.affine, data };
+}
+
+/**
+ * One synthetic tumour in `organ` of a case. The synthesis runs on the organ's box (plus room
+ * for the tumour), not the whole scan, and the result is pasted into a copy of only that box.
+ */
+export function synthesizeOne(c: PrepCase, organ: Organ, sizeClass: SizeClass, seed: number): Planned {
+  const clean = withoutTumours(c.label);
+  const organBox = boundingBox(clean.data, clean.dims, [ORGAN_IDS[organ].organ]);
+  if (!organBox) throw new Error(`${c.name} has no ${organ}`);
+  const spacing = spacingOf(c.image.affine);
+  // The reference box is 2 semi-axes each side; add the blur margin.
+  const reachMm = 2 * semiAxisRangeMm(sizeClass, DEFAULT_SIZE_CLASS_CONFIG)[1] + 10;
+  const box = expandBox(organBox, spacing.map((s) => Math.ceil(reachMm / s)) as Vec3, c.image.dims);
+  const regionImage = cropOrPad(c.image, box);
+  const regionLabel = cropOrPad(clean, box);
+  const syn = synthesizeHandcrafted(regionImage, regionLabel, { seed, count: 1, organs: [organ], sizeClass });
+  const t = syn.simulation.tumours[0];
+  if (!t) throw new Error(`no ${sizeClass} tumour fitted in the ${organ} of ${c.name}`);
+  // Paste the changed region back over a copy of the case.
+  const out = new Float32Array(c.image.data);
+  const [nx, ny] = c.image.dims;
+  const [bx, by] = syn.image.dims;
+  for (let k = box.start[2]; k < box.end[2]; k++) {
+    for (let j = box.start[1]; j < box.end[1]; j++) {
+      const s = bx * (j - box.start[1] + by * (k - box.start[2]));
+      out.set(syn.image.data.subarray(s, s + bx), box.start[0] + nx * (j + ny * k));
+    }
+  }
+  const centre = t.centreVoxel.map((v, a) => v + box.start[a]) as Vec3;
+  return {
+    image: { dims: c.image.dims, affine: c.image.affine, data: out },
+    key: {
+      truth: 'synthetic',
+      organ,
+      sizeClass,
+      provenance: 'synthetic-handcrafted',
+      caseName: c.name,
+      centreVoxel: centre,
+      volumeMm3: t.volumeMm3,
+      quality: { ...NOT_TESTED },
+      seed: t.seed,
+      method: 'handcrafted',
+    },
+  };
+}
+
+function realPlan(c: PrepCase, cand: Candidate): Planned {
+  return {
+    image: c.image,
+    key: {
+      truth: 'real',
+      organ: cand.organ,
+      sizeClass: cand.sizeClass,
+      provenance: c.tumourProvenance,
+      caseName: c.name,
+      centreVoxel: cand.centre,
+      volumeMm3: cand.volumeMm3,
+      quality: { p: null, pass: null, note: 'n/a (real tumour)' },
+    },
+  };
+}
+
+/** Synthetic tumours to make: organs and size classes in turn, each on a case that has the organ. */
+export function planSynthetic(cases: readonly PrepCase[], opts: Pick<PrepOptions, 'syntheticCount' | 'sizeClasses' | 'organs'>): { caseIndex: number; organ: Organ; sizeClass: SizeClass }[] {
+  const withOrgan = opts.organs
+    .map((organ) => ({ organ, cases: cases.map((c, i) => (organsPresent(c.label).includes(organ) ? i : -1)).filter((i) => i >= 0) }))
+    .filter((o) => o.cases.length > 0);
+  if (opts.syntheticCount > 0 && withOrgan.length === 0) throw new Error('no case has any of the chosen organs');
+  if (opts.syntheticCount > 0 && opts.sizeClasses.length === 0) throw new Error('choose at least one size class');
+  const out = [];
+  for (let n = 0; n < opts.syntheticCount; n++) {
+    const o = withOrgan[n % withOrgan.length];
+    const round = Math.floor(n / withOrgan.length);
+    out.push({ caseIndex: o.cases[round % o.cases.length], organ: o.organ, sizeClass: opts.sizeClasses[n % opts.sizeClasses.length] });
+  }
+  return out;
+}
+
+export async function buildStudy(cases: readonly PrepCase[], opts: PrepOptions): Promise<Study> {
+  if (!Number.isInteger(opts.cropVoxels) || opts.cropVoxels < 8 || opts.cropVoxels > 256) throw new RangeError(`crop size must be 8–256 voxels, got ${opts.cropVoxels}`);
+  const rng = new Rng(hashSeed(opts.seed, 'reader-study'));
+  // Real: every candidate of every case, a seeded choice of realCount of them.
+  const realPool = cases.flatMap((c) => findCandidates(c.label).map((cand) => ({ c, cand })));
+  const reals = rng.shuffle([...realPool]).slice(0, Math.max(0, opts.realCount));
+  const synth = planSynthetic(cases, opts);
+  const total = reals.length + synth.length;
+  if (total === 0) throw new Error('the study would have no items: load a labelled case or ask for synthetic tumours');
+  const planned: Cropped[] = [];
+  const cropOf = (p: Planned): Cropped => ({ key: p.key, crop: lesionCrop(p.image, p.key.centreVoxel, opts.cropVoxels) });
+  let done = 0;
+  for (const { c, cand } of reals) {
+    planned.push(cropOf(realPlan(c, cand)));
+    await opts.onProgress?.(++done, total);
+  }
+  for (const [n, s] of synth.entries()) {
+    let made: Planned | null = null;
+    let lastErr: unknown = null;
+    // A tumour can fail to fit (small organ, big class): redraw with the next sub-seed.
+    for (let attempt = 0; attempt < 5 && !made; attempt++) {
+      try {
+        made = synthesizeOne(cases[s.caseIndex], s.organ, s.sizeClass, hashSeed(opts.seed, 'synthetic', n, attempt));
+      } catch (err) {
+        lastErr = err;
+      }
+    }
+    if (!made) throw new Error(`synthetic tumour ${n + 1} (${s.sizeClass}, ${s.organ}) failed: ${lastErr instanceof Error ? lastErr.message : String(lastErr)}`);
+    // Keep only the crop: a whole synthetic scan per item would pile up.
+    planned.push(cropOf(made));
+    await opts.onProgress?.(++done, total);
+  }
+  rng.shuffle(planned);
+  const items: StudyItem[] = [];
+  const key: ItemKey[] = [];
+  const width = String(planned.length).length < 2 ? 2 : String(planned.length).length;
+  for (const [n, p] of planned.entries()) {
+    const id = `item-${String(n + 1).padStart(width, '0')}`;
+    items.push({ id, crop: await encodeCrop(p.crop) });
+    key.push({ itemId: id, ...p.key });
+  }
+  return {
+    format: STUDY_FORMAT,
+    version: 1,
+    id: opts.id,
+    title: opts.title,
+    createdAt: opts.createdAt ?? new Date().toISOString(),
+    seed: opts.seed,
+    cropVoxels: opts.cropVoxels,
+    window: { ...READING_WINDOW },
+    mechanicsTest: key.some((k) => k.provenance === 'mechanics-test'),
+    items,
+    key,
+  };
+}

@@ -1,0 +1,81 @@
+import type { CaseFiles, MainToWorker, SynthesisOptions, SynthesisReply, WorkerToMain } from './messages.ts';
+
+type Pending = { resolve: (m: WorkerToMain) => void; reject: (e: Error) => void };
+
+/**
+ * The page's side of the synthesis worker: one request at a time per caller, answered by id. The
+ * worker starts on first use (it holds only core code, no tfjs, so it is up in well under a second).
+ */
+export class SynthesisClient {
+  private worker: Worker | null = null;
+  private nextId = 1;
+  private caseId = 0;
+  private sentCase = -1;
+  private files: CaseFiles | null = null;
+  private readonly pending = new Map<number, Pending>();
+
+  /** A new case or label map: the worker parses it on the next request. */
+  setCase(files: CaseFiles | null): void {
+    this.files = files;
+    this.caseId++;
+  }
+
+  get hasCase(): boolean {
+    return this.files !== null;
+  }
+
+  async synthesize(options: SynthesisOptions): Promise<SynthesisReply> {
+    const reply = await this.request((requestId, caseId) => ({ type: 'synthesize', requestId, caseId, options }));
+    if (reply.type !== 'synthesized') throw new Error(`unexpected reply ${reply.type}`);
+    return reply;
+  }
+
+  async exportFiles(): Promise<{ image: Uint8Array; label: Uint8Array }> {
+    const reply = await this.request((requestId, caseId) => ({ type: 'export', requestId, caseId }));
+    if (reply.type !== 'exported') throw new Error(`unexpected reply ${reply.type}`);
+    return { image: reply.image, label: reply.label };
+  }
+
+  dispose(): void {
+    this.worker?.terminate();
+    this.worker = null;
+    for (const p of this.pending.values()) p.reject(new Error('synthesis worker stopped'));
+    this.pending.clear();
+  }
+
+  private start(): Worker {
+    if (this.worker) return this.worker;
+    const w = new Worker(new URL('./synthesisWorker.ts', import.meta.url), { type: 'module', name: 'synthesis' });
+    w.onmessage = (e: MessageEvent<WorkerToMain>) => {
+      const p = this.pending.get(e.data.requestId);
+      if (!p) return;
+      this.pending.delete(e.data.requestId);
+      if (e.data.type === 'error') p.reject(new Error(e.data.message));
+      else p.resolve(e.data);
+    };
+    w.onerror = (e) => {
+      const err = new Error(`synthesis worker failed: ${e.message || 'could not load'}`);
+      for (const p of this.pending.values()) p.reject(err);
+      this.pending.clear();
+      this.worker = null;
+      this.sentCase = -1;
+    };
+    this.worker = w;
+    return w;
+  }
+
+  private request(make: (requestId: number, caseId: number) => MainToWorker): Promise<WorkerToMain> {
+    if (!this.files) return Promise.reject(new Error('open an image with its label map first'));
+    const w = this.start();
+    if (this.sentCase !== this.caseId) {
+      // Structured clone copies the bytes: the page keeps its own for the next case switch.
+      w.postMessage({ type: 'setCase', caseId: this.caseId, files: this.files } satisfies MainToWorker);
+      this.sentCase = this.caseId;
+    }
+    const requestId = this.nextId++;
+    return new Promise<WorkerToMain>((resolve, reject) => {
+      this.pending.set(requestId, { resolve, reject });
+      w.postMessage(make(requestId, this.caseId));
+    });
+  }
+}
