@@ -1,6 +1,7 @@
 // The compute worker: tfjs lives here so training and inference never block the viewer's thread.
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
+import { registerFastKernels } from '../../models/kernels/index.ts';
 import { BACKEND_ORDER, type AdapterSummary, type MainToWorker, type WorkerToMain } from './messages.ts';
 
 interface GpuAdapterLike {
@@ -49,6 +50,8 @@ async function init(): Promise<void> {
       const ok = await tf.setBackend(name);
       if (!ok) throw new Error('failed to initialise');
       await tf.ready();
+      // The project's conv3d kernels (WGSL on webgpu, WebAssembly SIMD on cpu); webgl keeps tfjs's.
+      if (name === 'webgpu' || name === 'cpu') registerFastKernels({ backends: [name] });
       await smokeTest();
       const adapter = name === 'webgpu' ? await describeAdapter().catch(() => null) : null;
       scope.postMessage({ type: 'backend', backend: name, adapter, failures });
