@@ -129,6 +129,8 @@ test('placement mode refuses a click outside the liver, then places the tumour w
   await expect(page.getByTestId('synth-tumour-0-class')).toHaveText(SIZE);
   await expect(page.getByTestId('synth-result-seed')).toHaveText(String(SEED));
   await expect(page.getByTestId('synth-tumour-0')).toContainText('placed');
+  await page.getByTestId('synth-panel').scrollIntoViewIfNeeded();
+  await page.getByTestId('synth-panel').screenshot({ path: `${ARTIFACTS}/synth-panel.png` });
   console.log('clicked', liverPx, '→ centre voxel', centre.join(','), '|', await page.getByTestId('synth-tumour-0-size').innerText());
 });
 

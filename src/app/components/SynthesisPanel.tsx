@@ -103,7 +103,7 @@ export function SynthesisPanel() {
             data-testid="synth-vessels"
             onChange={(e) => update({ avoidVessels: e.target.checked })}
           />
-          <span>Avoid vessels above</span>
+          <span>Avoid vessels &gt;</span>
           <input
             type="number"
             step={10}

@@ -1,0 +1,195 @@
+/**
+ * The lab's own niivue: the case's grid, x̂ of the tumour on show, and two outlines (M lime, S's
+ * predicted tumour magenta, both yellow). Separate from the workbench's ViewerController, as the
+ * reader study's viewer is; the lab covers the workbench while open.
+ */
+import { MULTIPLANAR_TYPE, NVImage, Niivue, SHOW_RENDER, SLICE_TYPE } from '@niivue/niivue';
+import type { Vec3 } from '../../core/volume.ts';
+
+export const M_COLOR: [number, number, number] = [80, 255, 60];
+export const S_COLOR: [number, number, number] = [255, 60, 220];
+export const BOTH_COLOR: [number, number, number] = [255, 230, 40];
+const WINDOW = { min: -160, max: 240 };
+
+function cloneGrid(base: NVImage): NVImage {
+  const v = base.clone();
+  const from = base as unknown as Record<string, unknown>;
+  const to = v as unknown as Record<string, unknown>;
+  for (const key of ['dims', 'nVox3D', 'nFrame4D', 'frame4D', 'nTotalFrame4D']) {
+    if (to[key] === undefined && from[key] !== undefined) to[key] = Array.isArray(from[key]) ? [...(from[key] as unknown[])] : from[key];
+  }
+  return v;
+}
+
+/** The file's voxel → mm affine (rows), as niivue read it from the header. */
+function affineOf(v: NVImage): number[][] {
+  const a = v.hdr?.affine as number[][] | undefined;
+  if (!a) throw new Error('the image has no affine');
+  return a;
+}
+
+export function voxelToMm(a: number[][], v: Vec3): [number, number, number] {
+  return [0, 1, 2].map((r) => a[r][0] * v[0] + a[r][1] * v[1] + a[r][2] * v[2] + a[r][3]) as [number, number, number];
+}
+
+/** Inverse of voxelToMm (3×3 inverse by cofactors). */
+export function mmToVoxel(a: number[][], mm: Vec3): Vec3 {
+  const [[a0, a1, a2], [b0, b1, b2], [c0, c1, c2]] = a;
+  const det = a0 * (b1 * c2 - b2 * c1) - a1 * (b0 * c2 - b2 * c0) + a2 * (b0 * c1 - b1 * c0);
+  const inv = [
+    [(b1 * c2 - b2 * c1) / det, (a2 * c1 - a1 * c2) / det, (a1 * b2 - a2 * b1) / det],
+    [(b2 * c0 - b0 * c2) / det, (a0 * c2 - a2 * c0) / det, (a2 * b0 - a0 * b2) / det],
+    [(b0 * c1 - b1 * c0) / det, (a1 * c0 - a0 * c1) / det, (a0 * b1 - a1 * b0) / det],
+  ];
+  const d = [mm[0] - a[0][3], mm[1] - a[1][3], mm[2] - a[2][3]];
+  return [0, 1, 2].map((r) => inv[r][0] * d[0] + inv[r][1] * d[1] + inv[r][2] * d[2]) as Vec3;
+}
+
+export class LabViewer {
+  private nv: Niivue | null = null;
+  private base: NVImage | null = null;
+  private baseKey: Uint8Array | null = null;
+  private clickHandler: ((voxel: Vec3 | null) => void) | null = null;
+  private queue: Promise<unknown> = Promise.resolve();
+  private offCanvas: (() => void) | null = null;
+
+  async attach(canvas: HTMLCanvasElement): Promise<void> {
+    const nv = new Niivue({
+      backColor: [0, 0, 0, 1],
+      show3Dcrosshair: false,
+      isColorbar: false,
+      isOrientCube: false,
+      dragAndDropEnabled: false,
+      multiplanarShowRender: SHOW_RENDER.NEVER,
+      multiplanarLayout: MULTIPLANAR_TYPE.AUTO,
+      heroImageFraction: 0.62,
+      heroSliceType: SLICE_TYPE.AXIAL,
+      multiplanarPadPixels: 4,
+      crosshairWidth: 0.5,
+      crosshairWidthUnit: 'percent',
+      viewModeHotKey: 'None',
+      clipPlaneHotKey: 'None',
+      cycleClipPlaneHotKey: 'None',
+      loadingText: '',
+      logLevel: 'warn',
+    });
+    await nv.attachToCanvas(canvas);
+    nv.setSliceType(SLICE_TYPE.MULTIPLANAR);
+    this.nv = nv;
+    let down: { x: number; y: number } | null = null;
+    const onDown = (e: MouseEvent) => {
+      down = e.button === 0 ? { x: e.clientX, y: e.clientY } : null;
+    };
+    const onUp = (e: MouseEvent) => {
+      const h = this.clickHandler;
+      if (!h || e.button !== 0 || !down) return;
+      this.clickHandler = null;
+      canvas.classList.remove('is-placing');
+      h(this.crosshairVoxel());
+    };
+    canvas.addEventListener('mousedown', onDown);
+    canvas.addEventListener('mouseup', onUp);
+    this.offCanvas = () => {
+      canvas.removeEventListener('mousedown', onDown);
+      canvas.removeEventListener('mouseup', onUp);
+    };
+  }
+
+  dispose(): void {
+    this.offCanvas?.();
+    this.nv?.cleanup();
+    this.nv = null;
+    this.base = null;
+    this.baseKey = null;
+  }
+
+  /** The case as loaded (NIfTI bytes); shown without any tumour. */
+  setCase(bytes: Uint8Array, name: string): Promise<void> {
+    return this.enqueue(async () => {
+      const nv = this.nv;
+      if (!nv || this.baseKey === bytes) return;
+      const v = await NVImage.loadFromUrl({ url: name, name, buffer: bytes.slice().buffer as ArrayBuffer, colormap: 'gray' });
+      if (this.nv !== nv) return;
+      v.cal_min = WINDOW.min;
+      v.cal_max = WINDOW.max;
+      this.base = v;
+      this.baseKey = bytes;
+      nv.volumes = [];
+      nv.overlays = [];
+      nv.addVolume(v);
+    });
+  }
+
+  /** x̂ (HU) and the outline label (1 M, 2 S, 3 both) on the case grid; centre the crosshair there. */
+  show(image: Float32Array, outline: Uint8Array, centre: Vec3): Promise<void> {
+    return this.enqueue(async () => {
+      const nv = this.nv;
+      const base = this.base;
+      if (!nv || !base) return;
+      const hu = cloneGrid(base);
+      hu.hdr!.datatypeCode = 16;
+      hu.hdr!.numBitsPerVoxel = 32;
+      hu.hdr!.scl_slope = 1;
+      hu.hdr!.scl_inter = 0;
+      hu.img = new Float32Array(image);
+      hu.name = 'synthetic';
+      hu.cal_min = WINDOW.min;
+      hu.cal_max = WINDOW.max;
+      const ol = cloneGrid(base);
+      ol.hdr!.datatypeCode = 2;
+      ol.hdr!.numBitsPerVoxel = 8;
+      ol.hdr!.scl_slope = 1;
+      ol.hdr!.scl_inter = 0;
+      ol.img = new Uint8Array(outline);
+      ol.name = 'outlines';
+      ol.setColormapLabel({
+        R: [0, M_COLOR[0], S_COLOR[0], BOTH_COLOR[0]],
+        G: [0, M_COLOR[1], S_COLOR[1], BOTH_COLOR[1]],
+        B: [0, M_COLOR[2], S_COLOR[2], BOTH_COLOR[2]],
+        A: [0, 255, 255, 255],
+        I: [0, 1, 2, 3],
+        labels: ['', 'M (simulated mask)', 'S predicts tumour', 'both'],
+      });
+      ol.cal_min = 0;
+      ol.cal_max = 3;
+      ol.opacity = 1;
+      nv.volumes = [];
+      nv.overlays = [];
+      nv.addVolume(hu);
+      nv.addVolume(ol);
+      const mm = voxelToMm(affineOf(base), centre);
+      nv.scene.crosshairPos = nv.mm2frac(mm);
+      nv.updateGLVolume();
+      nv.drawScene();
+    });
+  }
+
+  /** The next left click on a slice reports its voxel (null: outside the image). */
+  armClick(handler: (voxel: Vec3 | null) => void): void {
+    this.clickHandler = handler;
+    (this.nv?.canvas as HTMLCanvasElement | null)?.classList.add('is-placing');
+  }
+
+  cancelClick(): void {
+    this.clickHandler = null;
+    (this.nv?.canvas as HTMLCanvasElement | null)?.classList.remove('is-placing');
+  }
+
+  private crosshairVoxel(): Vec3 | null {
+    const nv = this.nv;
+    const v = this.base;
+    if (!nv || !v) return null;
+    const mm = nv.frac2mm(nv.scene.crosshairPos);
+    const vox = mmToVoxel(affineOf(v), [mm[0], mm[1], mm[2]]);
+    const d = v.hdr?.dims ?? [];
+    const out = [Math.round(vox[0]), Math.round(vox[1]), Math.round(vox[2])] as Vec3;
+    if (out.some((x, a) => x < 0 || x >= (d[a + 1] ?? 0))) return null;
+    return out;
+  }
+
+  private enqueue(fn: () => Promise<void>): Promise<void> {
+    const run = this.queue.then(fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+}

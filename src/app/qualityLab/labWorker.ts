@@ -1,0 +1,306 @@
+// The quality-test lab's worker: tfjs (webgpu → webgl → cpu), the loaded G and S, the case, and
+// every synthesis. The page only posts messages, so the viewer never freezes.
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-webgpu';
+import { registerFastKernels } from '../../models/kernels/index.ts';
+import { readCheckpoint, restoreNetwork, type LoadedCheckpoint } from '../../models/checkpoint.ts';
+import type { Network } from '../../models/networks.ts';
+import type { LabelScheme } from '../../models/config.ts';
+import { checkSameGeometry, readNifti, toLabelVolume, writeNifti, type NiftiImage } from '../../core/nifti/index.ts';
+import { remapLabels } from '../../core/labels.ts';
+import type { Vec3 } from '../../core/volume.ts';
+import { composeView, labelWithTumour, synthesizeAndScore, thumbnailOf, type LabCase, type LabModels, type TumourResult, type TumourRequest } from './labCompute.ts';
+import { selectNetworks } from './modelLoading.ts';
+import { LAB_BACKEND_ORDER, type CaseFilesMsg, type LabBackendName, type LabToMain, type MainToLab, type ModelInfo, type ModelSlot } from './messages.ts';
+import { batchSeed } from './helpers.ts';
+
+const scope = self as unknown as {
+  postMessage(m: LabToMain, transfer?: Transferable[]): void;
+  onmessage: ((e: MessageEvent<MainToLab>) => void) | null;
+};
+const post = (m: LabToMain, transfer: Transferable[] = []) => scope.postMessage(m, transfer);
+const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+// ---- backend: the same order as the compute worker; a lost device moves on to the next one ----
+let order: LabBackendName[] = [...LAB_BACKEND_ORDER];
+let backendIndex = -1;
+let backendName: LabBackendName | null = null;
+let deviceLost: string | null = null;
+const failures: { name: string; error: string }[] = [];
+
+async function smokeTest(): Promise<void> {
+  const out = await tf.tidy(() => tf.add(tf.tensor1d([1, 2, 3]), tf.tensor1d([4, 5, 6]))).data();
+  if (out[0] !== 5 || out[2] !== 9) throw new Error(`wrong result ${Array.from(out)}`);
+}
+
+function watchDevice(name: LabBackendName): void {
+  if (name !== 'webgpu') return;
+  const device = (tf.backend() as unknown as { device?: { lost?: Promise<{ reason?: string; message?: string }> } }).device;
+  void device?.lost?.then((info) => {
+    if (backendName !== 'webgpu' || info?.reason === 'destroyed') return;
+    deviceLost = `WebGPU device lost${info?.message ? `: ${info.message}` : ''}`;
+    post({ type: 'notice', message: `${deviceLost}; the lab moves to the next backend.` });
+  });
+}
+
+/** Initialise the first working backend from `start` on; reports it (with why it changed). */
+async function initFrom(start: number, reason: string | null): Promise<boolean> {
+  for (let i = start; i < order.length; i++) {
+    const name = order[i];
+    try {
+      if (!tf.findBackendFactory(name)) throw new Error('not registered');
+      if (!(await tf.setBackend(name))) throw new Error('failed to initialise');
+      await tf.ready();
+      if (name === 'webgpu' || name === 'cpu') registerFastKernels({ backends: [name] });
+      await smokeTest();
+      backendIndex = i;
+      backendName = name;
+      deviceLost = null;
+      watchDevice(name);
+      post({ type: 'backend', backend: name, failures: [...failures], reason });
+      return true;
+    } catch (err) {
+      failures.push({ name, error: message(err) });
+    }
+  }
+  backendName = null;
+  post({ type: 'backendFailed', failures: [...failures] });
+  return false;
+}
+
+let ready: Promise<boolean> = Promise.resolve(false);
+
+/** GPU trouble worth a fallback (device lost, out of memory, context lost, invalid shaders). */
+function isGpuFailure(err: unknown): boolean {
+  if (deviceLost) return true;
+  if (backendName === 'cpu') return false;
+  return /device|lost|out of memory|oom|allocat|gpu|webgl|context|shader|buffer/i.test(message(err));
+}
+
+async function fallBack(why: string): Promise<void> {
+  const from = backendName;
+  failures.push({ name: from ?? '?', error: why });
+  // The old backend's tensors go with it: rebuild the networks on the next one.
+  disposeNetworks();
+  if (from) {
+    try {
+      tf.removeBackend(from);
+    } catch {
+      /* already gone */
+    }
+  }
+  const ok = await initFrom(backendIndex + 1, `${from} failed (${why}); now on the next backend`);
+  if (!ok) throw new Error(`no backend left after ${from} failed: ${why}`);
+  rebuildNetworks();
+}
+
+async function withFallback<T>(fn: () => Promise<T>): Promise<T> {
+  if (!(await ready)) throw new Error('no tfjs backend could start in this browser');
+  if (deviceLost) await fallBack(deviceLost);
+  try {
+    return await fn();
+  } catch (err) {
+    if (!isGpuFailure(err) || backendIndex >= order.length - 1) throw err;
+    await fallBack(deviceLost ?? message(err));
+    return fn();
+  }
+}
+
+// ---- models ----
+interface SlotState {
+  ck: LoadedCheckpoint;
+  networkName: string;
+  info: ModelInfo;
+  net: Network | null;
+}
+const slots: Partial<Record<ModelSlot, SlotState>> = {};
+
+function disposeNetworks(): void {
+  for (const s of Object.values(slots)) {
+    if (!s?.net) continue;
+    try {
+      s.net.dispose();
+    } catch {
+      /* its backend may be gone */
+    }
+    s.net = null;
+  }
+}
+
+function rebuildNetworks(): void {
+  for (const s of Object.values(slots)) if (s && !s.net) s.net = restoreNetwork(s.ck, s.networkName, { role: s.info.slot });
+}
+
+async function loadModel(requestId: number, slot: ModelSlot | 'auto', fileName: string, bytes: Uint8Array): Promise<void> {
+  if (!(await ready)) throw new Error('no tfjs backend could start in this browser');
+  const ck = readCheckpoint(bytes);
+  const loaded: Parameters<typeof selectNetworks>[3] = {};
+  for (const [k, s] of Object.entries(slots) as [ModelSlot, SlotState][]) {
+    loaded[k] = { config: s.ck.manifest.networks[s.networkName].config, labelScheme: s.info.labelScheme, patch: s.info.patch, spacingMm: s.info.spacingMm };
+  }
+  const chosen = selectNetworks(ck, fileName, slot, loaded);
+  const infos: ModelInfo[] = [];
+  for (const c of chosen) {
+    const net = restoreNetwork(ck, c.networkName, { role: c.slot, config: c.config });
+    const prev = slots[c.slot];
+    prev?.net?.dispose();
+    slots[c.slot] = { ck, networkName: c.networkName, info: c.info, net };
+    infos.push(c.info);
+  }
+  post({ type: 'modelLoaded', requestId, infos });
+}
+
+function models(): LabModels {
+  const g = slots.generator;
+  const s = slots.segmentor;
+  if (!g?.net || !s?.net) throw new Error('load a generator and a segmentor first');
+  return { generator: g.net, segmentor: s.net, patch: g.info.patch, spacingMm: g.info.spacingMm, scheme: (s.info.labelScheme ?? 'universal') as LabelScheme };
+}
+
+// ---- case ----
+interface ParsedCase extends LabCase {
+  imageFile: NiftiImage;
+  segFile: NiftiImage;
+  names: { image: string; label: string };
+}
+let current: { caseId: number; files: CaseFilesMsg; parsed: Promise<ParsedCase> | null } | null = null;
+const results = new Map<number, TumourResult>();
+const SINGLE = -1;
+
+async function parse(files: CaseFilesMsg): Promise<ParsedCase> {
+  const imageFile = await readNifti(files.image.bytes, files.image.name);
+  const segFile = await readNifti(files.label.bytes, files.label.name);
+  checkSameGeometry(imageFile.volume, segFile.volume, files.image.name, files.label.name);
+  const src = toLabelVolume(segFile, files.label.name);
+  return {
+    image: imageFile.volume,
+    label: { dims: src.dims, affine: src.affine, data: remapLabels(src.data, files.labelMap) },
+    imageFile,
+    segFile,
+    names: { image: files.image.name, label: files.label.name },
+  };
+}
+
+function caseFor(caseId: number): Promise<ParsedCase> {
+  if (!current) throw new Error('open an image together with its label map first');
+  if (current.caseId !== caseId) throw new Error('the case changed while the request was on its way; try again');
+  current.parsed ??= parse(current.files);
+  return current.parsed;
+}
+
+// ---- jobs ----
+let cancelled = new Set<number>();
+
+function viewMessage(c: LabCase, r: TumourResult) {
+  const v = composeView(c, r);
+  return { view: { item: r.item, image: v.image, outline: v.outline }, transfer: [v.image.buffer, v.outline.buffer] as Transferable[] };
+}
+
+async function single(requestId: number, caseId: number, req: { seed: number; organ: TumourRequest['organ']; centre: Vec3 | null }): Promise<void> {
+  const c = await caseFor(caseId);
+  post({ type: 'progress', requestId, done: 0, total: 1, phase: 'synthesising with G, scoring with S' });
+  const r = await withFallback(() => synthesizeAndScore(c, models(), { index: SINGLE, ...req }));
+  if (cancelled.has(requestId)) {
+    post({ type: 'cancelled', requestId });
+    return;
+  }
+  results.set(SINGLE, r);
+  const { view, transfer } = viewMessage(c, r);
+  post({ type: 'single', requestId, view }, transfer);
+}
+
+async function batch(requestId: number, caseId: number, count: number, baseSeed: number, organ: TumourRequest['organ']): Promise<void> {
+  const c = await caseFor(caseId);
+  for (const k of [...results.keys()]) if (k !== SINGLE) results.delete(k);
+  let stopped = false;
+  for (let n = 0; n < count; n++) {
+    // Cancel is checked between tumours (a message that arrived while the GPU worked).
+    await new Promise((r) => setTimeout(r, 0));
+    if (cancelled.has(requestId)) {
+      stopped = true;
+      break;
+    }
+    post({ type: 'progress', requestId, done: n, total: count, phase: `tumour ${n + 1} of ${count}` });
+    const r = await withFallback(() => synthesizeAndScore(c, models(), { index: n, seed: batchSeed(baseSeed, n), organ, centre: null }));
+    results.set(n, r);
+    const thumb = thumbnailOf(r);
+    post({ type: 'batchItem', requestId, item: r.item, thumb }, [thumb.hu.buffer, thumb.outline.buffer]);
+  }
+  post({ type: 'progress', requestId, done: count, total: count, phase: 'done' });
+  post({ type: 'batchDone', requestId, cancelled: stopped, numTensors: tf.memory().numTensors });
+}
+
+async function open(requestId: number, index: number): Promise<void> {
+  const r = results.get(index);
+  if (!r || !current?.parsed) throw new Error(`tumour ${index} is no longer held; run the batch again`);
+  const c = await current.parsed;
+  const { view, transfer } = viewMessage(c, r);
+  post({ type: 'opened', requestId, view }, transfer);
+}
+
+async function exportPassing(requestId: number, threshold: number): Promise<void> {
+  if (!current?.parsed) throw new Error('no case');
+  const c = await current.parsed;
+  const base = c.names.image.replace(/\.nii(\.gz)?$/i, '');
+  const files: { name: string; bytes: Uint8Array }[] = [];
+  const passing = [...results.entries()].filter(([k, r]) => k !== SINGLE && r.item.P >= threshold).sort((a, b) => a[0] - b[0]);
+  for (const [k, r] of passing) {
+    post({ type: 'progress', requestId, done: files.length / 2, total: passing.length, phase: 'writing NIfTI' });
+    const v = composeView(c, r);
+    const dims = [...c.image.dims] as Vec3;
+    const image = await writeNifti({ dims, affine: [...c.image.affine], data: v.image }, { header: c.imageFile.header, datatype: c.imageFile.datatype, fileName: c.names.image });
+    const label = await writeNifti({ dims, affine: [...c.label.affine], data: labelWithTumour(c, r) }, { header: c.segFile.header, datatype: 2, fileName: c.names.label });
+    const tag = `${base}_lab${String(k).padStart(3, '0')}_seed${r.item.seed}`;
+    files.push({ name: `${tag}.nii.gz`, bytes: image }, { name: `${tag}_label.nii.gz`, bytes: label });
+  }
+  post({ type: 'exported', requestId, files }, files.map((f) => f.bytes.buffer));
+}
+
+scope.onmessage = (e) => {
+  const m = e.data;
+  const fail = (requestId: number | null) => (err: unknown) => post({ type: 'error', requestId, message: message(err) });
+  switch (m.type) {
+    case 'init':
+      if (m.forceBackends?.length) order = [...m.forceBackends];
+      ready = initFrom(0, null);
+      return;
+    case 'setCase':
+      current = { caseId: m.caseId, files: m.files, parsed: null };
+      results.clear();
+      return;
+    case 'loadModel':
+      loadModel(m.requestId, m.slot, m.fileName, m.bytes).catch(fail(m.requestId));
+      return;
+    case 'unloadModel': {
+      const s = slots[m.slot];
+      s?.net?.dispose();
+      delete slots[m.slot];
+      return;
+    }
+    case 'single':
+      single(m.requestId, m.caseId, m.request).catch(fail(m.requestId));
+      return;
+    case 'batch':
+      batch(m.requestId, m.caseId, m.count, m.baseSeed, m.organ).catch(fail(m.requestId));
+      return;
+    case 'open':
+      open(m.requestId, m.index).catch(fail(m.requestId));
+      return;
+    case 'cancel':
+      cancelled.add(m.requestId);
+      if (cancelled.size > 256) cancelled = new Set([...cancelled].slice(-64));
+      return;
+    case 'exportPassing':
+      exportPassing(m.requestId, m.threshold).catch(fail(m.requestId));
+      return;
+    case 'memory': {
+      const mem = tf.memory();
+      post({ type: 'memory', requestId: m.requestId, numTensors: mem.numTensors, numBytes: mem.numBytes, backend: backendName ?? 'none' });
+      return;
+    }
+    case 'simulateDeviceLost':
+      deviceLost = 'simulated device loss (test)';
+      post({ type: 'notice', message: `${deviceLost}; the lab moves to the next backend.` });
+      return;
+  }
+};

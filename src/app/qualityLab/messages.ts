@@ -1,0 +1,104 @@
+/** Messages between the quality-test lab's page code and its worker (tfjs lives in the worker). */
+import type { LabelMap, Organ } from '../../core/labels.ts';
+import type { Vec3 } from '../../core/volume.ts';
+
+export type LabBackendName = 'webgpu' | 'webgl' | 'cpu';
+export const LAB_BACKEND_ORDER: readonly LabBackendName[] = ['webgpu', 'webgl', 'cpu'];
+export type ModelSlot = 'generator' | 'segmentor';
+
+/** What the lab shows of a loaded checkpoint (its model card and the geometry it works at). */
+export interface ModelInfo {
+  slot: ModelSlot;
+  fileName: string;
+  networkName: string;
+  role: string;
+  labelScheme: string | null;
+  preset: string;
+  description: string | null;
+  provenance: Record<string, unknown>;
+  /** Encoder widths, e.g. [[4,8],[8,16]]. */
+  encoder: number[][];
+  outChannels: number;
+  params: number;
+  /** Crop edge in voxels [x, y, z] and voxel size in mm the model works at. */
+  patch: Vec3;
+  spacingMm: number;
+  step: number;
+  createdAt: string;
+}
+
+/** One synthesised tumour's summary (no volumes). */
+export interface LabItem {
+  index: number;
+  seed: number;
+  organ: Organ;
+  sizeClass: string;
+  centreVoxel: Vec3;
+  volumeMm3: number;
+  /** |M| voxels on the model grid (the denominator of P). */
+  maskVoxels: number;
+  /** |M ∩ S predicts tumour| voxels on the model grid. */
+  hitVoxels: number;
+  /** NaN where M has no voxel inside the crop. */
+  P: number;
+  elapsedMs: number;
+}
+
+/** An axial slice through a tumour centre: HU of x̂ and outline flags (1 M, 2 S, 3 both). */
+export interface Thumbnail {
+  nx: number;
+  ny: number;
+  hu: Float32Array;
+  outline: Uint8Array;
+}
+
+export interface CaseFilesMsg {
+  image: { name: string; bytes: Uint8Array };
+  label: { name: string; bytes: Uint8Array };
+  labelMap: LabelMap;
+}
+
+export interface SynthesisRequest {
+  seed: number;
+  organ: Organ;
+  /** Centre voxel (source grid) of a clicked placement; null = drawn. */
+  centre: Vec3 | null;
+}
+
+export type MainToLab =
+  | { type: 'init'; forceBackends?: LabBackendName[] }
+  | { type: 'setCase'; caseId: number; files: CaseFilesMsg }
+  | { type: 'loadModel'; requestId: number; slot: ModelSlot | 'auto'; fileName: string; bytes: Uint8Array }
+  | { type: 'unloadModel'; slot: ModelSlot }
+  | { type: 'single'; requestId: number; caseId: number; request: SynthesisRequest }
+  | { type: 'batch'; requestId: number; caseId: number; count: number; baseSeed: number; organ: Organ }
+  | { type: 'open'; requestId: number; index: number }
+  | { type: 'cancel'; requestId: number }
+  | { type: 'exportPassing'; requestId: number; threshold: number }
+  | { type: 'memory'; requestId: number }
+  /** Test hook: behave as if the GPU device were lost (exercises the fallback path). */
+  | { type: 'simulateDeviceLost' };
+
+/** Full-volume result of one tumour for the viewer (source grid). */
+export interface ViewResult {
+  item: LabItem;
+  /** x̂ in HU on the source grid (float32). */
+  image: Float32Array;
+  /** 1 = M outline, 2 = S-predicts-tumour outline, 3 = both (source grid). */
+  outline: Uint8Array;
+}
+
+export type LabToMain =
+  | { type: 'backend'; backend: LabBackendName; failures: { name: string; error: string }[]; reason: string | null }
+  | { type: 'backendFailed'; failures: { name: string; error: string }[] }
+  | { type: 'modelLoaded'; requestId: number; infos: ModelInfo[] }
+  | { type: 'progress'; requestId: number; done: number; total: number; phase: string }
+  | { type: 'single'; requestId: number; view: ViewResult }
+  | { type: 'batchItem'; requestId: number; item: LabItem; thumb: Thumbnail }
+  | { type: 'batchDone'; requestId: number; cancelled: boolean; numTensors: number }
+  | { type: 'opened'; requestId: number; view: ViewResult }
+  | { type: 'exported'; requestId: number; files: { name: string; bytes: Uint8Array }[] }
+  | { type: 'memory'; requestId: number; numTensors: number; numBytes: number; backend: string }
+  | { type: 'cancelled'; requestId: number }
+  | { type: 'error'; requestId: number | null; message: string }
+  | { type: 'notice'; message: string };
