@@ -1,6 +1,8 @@
 import { defineConfig } from '@playwright/test';
 
 const CI = !!process.env.CI;
+// Same variable as vite.config.ts: the port the dev server listens on.
+const PORT = Number(process.env.FTW_PORT ?? 5173);
 
 // Two cores and a software GPU (SwiftShader): everything is slow, so timeouts are generous and
 // tests run one at a time against one dev server.
@@ -15,7 +17,7 @@ export default defineConfig({
   expect: { timeout: 30_000 },
   reporter: [['list']],
   use: {
-    baseURL: 'http://127.0.0.1:5173',
+    baseURL: `http://127.0.0.1:${PORT}`,
     headless: true,
     viewport: { width: 1280, height: 800 },
     actionTimeout: 30_000,
@@ -35,7 +37,7 @@ export default defineConfig({
   },
   webServer: {
     command: 'npm start',
-    url: 'http://127.0.0.1:5173',
+    url: `http://127.0.0.1:${PORT}`,
     reuseExistingServer: !CI,
     timeout: 120_000,
     stdout: 'ignore',

@@ -1,9 +1,13 @@
 import { defineConfig } from 'vitest/config';
 import react from '@vitejs/plugin-react';
 
+// FTW_PORT moves the dev server (a second checkout's tests beside a running one); FTW_NO_HMR keeps
+// a test run's page from reloading while files are being edited.
+const port = Number(process.env.FTW_PORT ?? 5173);
+
 export default defineConfig({
   plugins: [react()],
-  server: { host: '127.0.0.1', port: 5173, strictPort: true },
+  server: { host: '127.0.0.1', port, strictPort: true, hmr: process.env.FTW_NO_HMR ? false : undefined },
   preview: { host: '127.0.0.1', port: 5173, strictPort: true },
   worker: { format: 'es' },
   // Pre-bundle the heavy dependencies up front: if the dev server discovers one mid-session it

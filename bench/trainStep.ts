@@ -163,7 +163,7 @@ for (const b of backends) {
     const r = await benchOne(s, steps);
     const vox = s.patch ** 3 * s.batch;
     const torch = b === backends[0] && useTorch ? torchStep(s, steps) : null;
-    const row = `| ${info.backend} (${info.adapter}) | ${s.name}: ${s.patch}³ × ${s.batch}, encoder ${JSON.stringify(s.encoder)} | ${r.stage1.toFixed(2)} s | ${r.stage2.toFixed(2)} s (${(vox / r.stage2 / 1e3).toFixed(1)} kvox/s) | ${r.stage3.toFixed(2)} s (${(vox / r.stage3 / 1e3).toFixed(1)} kvox/s) |`;
+    const row = `| ${info.backend} (${info.adapter}; ${(info as { kernels?: string }).kernels ?? 'stock'} conv3d kernels) | ${s.name}: ${s.patch}³ × ${s.batch}, encoder ${JSON.stringify(s.encoder)} | ${r.stage1.toFixed(2)} s | ${r.stage2.toFixed(2)} s (${(vox / r.stage2 / 1e3).toFixed(1)} kvox/s) | ${r.stage3.toFixed(2)} s (${(vox / r.stage3 / 1e3).toFixed(1)} kvox/s) |`;
     rows.push(row);
     console.log(row);
     if (torch !== null) {

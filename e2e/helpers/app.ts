@@ -2,11 +2,13 @@ import { expect, type Browser, type Page } from '@playwright/test';
 import { decodePng, type Rgba } from './png.ts';
 
 export const ARTIFACTS = 'e2e/artifacts';
+/** The dev server playwright.config.ts starts (FTW_PORT moves it). */
+export const BASE_URL = `http://127.0.0.1:${Number(process.env.FTW_PORT ?? 5173)}`;
 
 /** A fresh page on the workbench with the demo case loaded, for a spec file to share. */
 export async function newWorkbenchPage(browser: Browser): Promise<Page> {
   // Pages from `browser` don't get the config's `use` options; restate the ones that matter.
-  const page = await browser.newPage({ baseURL: 'http://127.0.0.1:5173', viewport: { width: 1280, height: 800 } });
+  const page = await browser.newPage({ baseURL: BASE_URL, viewport: { width: 1280, height: 800 } });
   await openWorkbench(page);
   return page;
 }

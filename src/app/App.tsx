@@ -10,6 +10,7 @@ import { DropOverlay } from './components/DropOverlay.tsx';
 import { FilePickers } from './components/FilePickers.tsx';
 import { useFileDrop } from './useFileDrop.ts';
 import { StudyLayer } from './readerStudy/ui/StudyLayer.tsx';
+import { QualityLabLayer } from './qualityLab/ui/QualityLabLayer.tsx';
 
 export function App({ onCanvas }: { onCanvas: (canvas: HTMLCanvasElement) => void }) {
   const { openFiles } = useServices();
@@ -22,6 +23,7 @@ export function App({ onCanvas }: { onCanvas: (canvas: HTMLCanvasElement) => voi
       <StatusBar />
       <FilePickers />
       <StudyLayer />
+      <QualityLabLayer />
       <HelpOverlay />
       <AboutPanel />
       <DropOverlay />

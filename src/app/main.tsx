@@ -16,6 +16,10 @@ import { createSynthesisService } from './synthesis/synthesisService.ts';
 import { createSynthesisActions } from './actions/synthesisActions.ts';
 import { createStudyActions } from './readerStudy/studyActions.ts';
 import { studyHoldsKeyboard } from './readerStudy/studyStore.ts';
+import { LabService } from './qualityLab/labService.ts';
+import { setLabService } from './qualityLab/labContext.ts';
+import { createLabActions } from './qualityLab/labActions.ts';
+import { labHoldsKeyboard } from './qualityLab/labStore.ts';
 
 const viewer = new ViewerController();
 bridgeViewerToStores(viewer);
@@ -36,8 +40,11 @@ const actions = createRegistry({
 });
 actions.registerAll(createSynthesisActions(createSynthesisService(viewer)));
 actions.registerAll(createStudyActions());
+const lab = new LabService(viewer);
+setLabService(lab);
+actions.registerAll(createLabActions(lab));
 // While the reader study covers the workbench, only Help keys reach the workbench's actions.
-attachKeyboard(actions, () => useUiStore.getState().overlay !== null || studyHoldsKeyboard());
+attachKeyboard(actions, () => useUiStore.getState().overlay !== null || studyHoldsKeyboard() || labHoldsKeyboard());
 
 const services: AppServices = {
   viewer,

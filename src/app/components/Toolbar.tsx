@@ -38,6 +38,9 @@ export function Toolbar() {
         <ActionButton id="study.open" testId="open-reader-study">
           Reader study
         </ActionButton>
+        <ActionButton id="lab.open" testId="open-quality-lab">
+          Quality lab
+        </ActionButton>
         <ActionButton id="help.toggle" testId="open-help">
           Shortcuts
         </ActionButton>

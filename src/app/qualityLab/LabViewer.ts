@@ -65,6 +65,9 @@ export class LabViewer {
       heroImageFraction: 0.62,
       heroSliceType: SLICE_TYPE.AXIAL,
       multiplanarPadPixels: 4,
+      crosshairColor: [0.25, 0.8, 1, 0.7],
+      // A gap so the crosshair points at the tumour without covering its outlines.
+      crosshairGap: 14,
       crosshairWidth: 0.5,
       crosshairWidthUnit: 'percent',
       viewModeHotKey: 'None',

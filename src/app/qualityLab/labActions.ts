@@ -13,7 +13,7 @@ export function createLabActions(service: LabService): Action[] {
     {
       id: 'lab.open',
       label: 'Quality-test lab: synthesise with G, score with S (P, pass rate vs T)',
-      group: 'Lab',
+      group: 'Study',
       shortcut: 'Shift+Q',
       perform: () => openQualityLab(service),
     },

@@ -62,6 +62,8 @@ export class LabService {
     this.worker.onmessage = (e: MessageEvent<LabToMain>) => this.onMessage(e.data);
     this.worker.onerror = (e) => store().setError(`Lab worker error: ${e.message || 'failed to load'}`);
     this.post({ type: 'init' });
+    // Read-only test aid (e2e): exercise the fallback path without a real lost device.
+    (window as unknown as { __ftwLab?: unknown }).__ftwLab = Object.freeze({ simulateDeviceLost: () => this.simulateDeviceLost() });
     this.offs.push(
       this.main.events.on('imageLoaded', () => this.syncCase()),
       this.main.events.on('labelsLoaded', () => this.syncCase()),
@@ -88,7 +90,7 @@ export class LabService {
         s.setBackend(m.backend, m.failures, m.reason);
         if (m.reason) {
           s.notice(`Backend: ${m.reason} → ${m.backend}`);
-          useStatusStore.getState().pushMessage('warning', `Quality lab: ${m.reason}; now on ${m.backend}.`);
+          useStatusStore.getState().pushMessage('info', `Quality lab: ${m.reason}; now on ${m.backend}.`);
         }
         return;
       case 'backendFailed':
@@ -173,7 +175,7 @@ export class LabService {
         if (!/\.safetensors$/i.test(f.name)) throw new Error(`${f.name}: not a .safetensors checkpoint`);
         await this.loadBytes(new Uint8Array(await f.arrayBuffer()), f.name, slot);
       } catch (err) {
-        store().setModelError(errorText(err));
+        store().setModelError(`Refused: ${err instanceof Error ? err.message : String(err)}`);
       }
     }
   }

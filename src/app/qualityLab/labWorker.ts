@@ -249,7 +249,7 @@ async function exportPassing(requestId: number, threshold: number): Promise<void
     const v = composeView(c, r);
     const dims = [...c.image.dims] as Vec3;
     const image = await writeNifti({ dims, affine: [...c.image.affine], data: v.image }, { header: c.imageFile.header, datatype: c.imageFile.datatype, fileName: c.names.image });
-    const label = await writeNifti({ dims, affine: [...c.label.affine], data: labelWithTumour(c, r) }, { header: c.segFile.header, datatype: 2, fileName: c.names.label });
+    const label = await writeNifti({ dims, affine: [...c.label.affine], data: labelWithTumour(c, r) }, { header: c.segFile.header, datatype: 'uint8', fileName: c.names.label });
     const tag = `${base}_lab${String(k).padStart(3, '0')}_seed${r.item.seed}`;
     files.push({ name: `${tag}.nii.gz`, bytes: image }, { name: `${tag}_label.nii.gz`, bytes: label });
   }

@@ -76,7 +76,7 @@ export async function startBackend(choice: BackendChoice, label: string): Promis
   } catch (e) {
     throw new CliError((e as Error).message);
   }
-  process.stderr.write(`${label}: backend ${info.backend} (${info.adapter})${info.fallbackReason ? ` — webgpu unavailable: ${info.fallbackReason}` : ''}\n`);
+  process.stderr.write(`${label}: backend ${info.backend} (${info.adapter}${'kernels' in info ? `, ${String((info as { kernels?: string }).kernels)} conv3d kernels` : ''})${info.fallbackReason ? ` — webgpu unavailable: ${info.fallbackReason}` : ''}\n`);
   return info;
 }
 
