@@ -5,7 +5,7 @@
  * With /usr/bin/python3 and torch, the same segmentor step in PyTorch (tools/torch_unet_step.py)
  * gives a ratio.
  *
- *   npx tsx bench/trainStep.ts [--backends cpu,webgpu] [--sizes tiny,mid] [--steps N] [--no-torch]
+ *   npx tsx bench/trainStep.ts [--backends cpu,webgpu] [--sizes micro,tiny,mid] [--steps N] [--no-torch]
  *
  * Inputs are synthetic (uniform image, a ball-shaped tumour mask): speed does not depend on them.
  */
@@ -37,6 +37,8 @@ interface Size {
 }
 
 const SIZES: Record<string, Size> = {
+  /** The tests' network (src/node/train/testRun.ts). */
+  micro: { name: 'micro', patch: 16, encoder: [[2, 4], [4, 8]], batch: 2 },
   tiny: { name: 'tiny', patch: 32, encoder: [[4, 8], [8, 16]], batch: 2 },
   mid: { name: 'mid', patch: 48, encoder: [[8, 16], [16, 32], [32, 64]], batch: 2 },
 };

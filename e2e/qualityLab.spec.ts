@@ -8,13 +8,15 @@
  * MECHANICS TEST, NOT DATA: the networks are untrained (random weights), so P says nothing about
  * synthesis quality here; only that the lab computes, shows and exports it consistently.
  */
-import { chromium, expect, test, type Page } from '@playwright/test';
+import { chromium, expect, test, type Download, type Page } from '@playwright/test';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import * as tf from '@tensorflow/tfjs';
 import { createClassifier, createGenerator, createSegmentor, saveCheckpoint, unetConfig } from '../src/models/index.ts';
 import { ARTIFACTS, BASE_URL, openWorkbench } from './helpers/app.ts';
+import { decodePng } from './helpers/png.ts';
 
 const ENCODER = [
   [2, 2],
@@ -106,6 +108,35 @@ test('quality lab on webgpu: models, single, batch of 4, export, slider, tensors
 
   await runSingle(page);
   await page.screenshot({ path: `${ARTIFACTS}/quality-lab-single.png` });
+  const firstCentre = (await page.getByTestId('ql-single-result').getAttribute('data-centre'))!.split(',').map(Number);
+
+  // Place by click: click inside M's outline (lime) in the hero axial tile → a tumour centred there.
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  const canvas = page.getByTestId('ql-canvas');
+  const img = decodePng(await canvas.screenshot());
+  let sx = 0;
+  let sy = 0;
+  let n = 0;
+  for (let y = 0; y < img.height * 0.6; y++) {
+    for (let x = 0; x < img.width; x++) {
+      const o = 4 * (x + img.width * y);
+      if (img.data[o + 1] > 200 && img.data[o] < 150 && img.data[o + 2] < 130) {
+        sx += x;
+        sy += y;
+        n++;
+      }
+    }
+  }
+  expect(n).toBeGreaterThan(0);
+  await page.getByTestId('ql-place').click();
+  await canvas.click({ position: { x: sx / n, y: sy / n } });
+  await expect(page.getByTestId('ql-synthesize')).toHaveText(/at click/);
+  await expect(page.getByTestId('ql-synthesize')).toBeEnabled({ timeout: 60_000 });
+  await expect(page.getByTestId('ql-error')).toHaveCount(0);
+  const clicked = (await page.getByTestId('ql-single-result').getAttribute('data-centre'))!.split(',').map(Number);
+  // Within the tiny tumour's reach of the first centre (same slice: the hero view is axial).
+  expect(clicked[2]).toBe(firstCentre[2]);
+  expect(Math.hypot(clicked[0] - firstCentre[0], clicked[1] - firstCentre[1])).toBeLessThan(6);
 
   await page.getByTestId('ql-count').fill('4');
   await page.getByTestId('ql-run-batch').click();
@@ -142,6 +173,23 @@ test('quality lab on webgpu: models, single, batch of 4, export, slider, tensors
     await expect(page.getByTestId('ql-pass-rate')).toHaveAttribute('data-pass', String(expected));
     await expect(page.locator('[data-testid="ql-thumb"][data-pass="true"]')).toHaveCount(expected);
   }
+  // The passing cases as NIfTI image + label in the source geometry (T = the best P: one passes).
+  const best = Math.max(...P.filter((p): p is number => p !== null));
+  await page.getByTestId('ql-threshold').fill(String(Math.floor(best * 100) / 100));
+  const downloads: Download[] = [];
+  page.on('download', (d) => downloads.push(d));
+  await page.getByTestId('ql-export-nifti').click();
+  await expect.poll(() => downloads.length).toBe(2 * P.filter((p) => p !== null && p >= Math.floor(best * 100) / 100).length);
+  const source = gunzipSync(readFileSync('public/demo/example_ct.nii.gz'));
+  for (const d of downloads) {
+    expect(d.suggestedFilename()).toMatch(/^example_ct_lab\d{3}_seed\d+(_label)?\.nii\.gz$/);
+    const hdr = gunzipSync(readFileSync((await d.path())!));
+    for (const off of [42, 44, 46]) expect(hdr.readInt16LE(off)).toBe(source.readInt16LE(off));
+    // Same srow (sform) as the source: the export keeps the source geometry.
+    for (let off = 280; off < 328; off += 4) expect(hdr.readFloatLE(off)).toBeCloseTo(source.readFloatLE(off), 4);
+  }
+  page.removeAllListeners('download');
+
   await page.getByTestId('ql-threshold').fill('0.3');
   await page.getByTestId('ql-thumb').first().click();
   await expect(page.getByTestId('ql-thumb').first()).toHaveClass(/is-shown/);
@@ -173,10 +221,28 @@ test('quality lab without --enable-unsafe-webgpu falls back and still works', as
   });
   try {
     const page = await browser.newPage({ baseURL: BASE_URL, viewport: { width: 1280, height: 800 } });
+    // Bundled demo models (public/models/, another issue): served here, they load at start.
+    for (const slot of ['generator', 'segmentor'] as const) {
+      await page.route(`**/models/demo-${slot}.safetensors`, (route) => route.fulfill({ status: 200, contentType: 'application/octet-stream', body: readFileSync(files[slot]) }));
+    }
     await openLab(page);
+    await expect(page.getByTestId('ql-card-generator')).toContainText('demo-generator.safetensors');
+    await expect(page.getByTestId('ql-card-segmentor')).toContainText('demo-segmentor.safetensors');
+    await expect(page.getByTestId('ql-demo-absent')).toHaveCount(0);
     const backend = page.getByTestId('ql-backend');
     await expect(backend).toHaveAttribute('data-backend', /^(webgl|cpu)$/, { timeout: 60_000 });
-    await loadModels(page);
+    // Drag and drop: both checkpoints at once onto the lab; G and S are told apart by their cards.
+    const dropped = [files.generator, files.segmentor].map((f) => ({ name: f.split('/').pop()!, b64: readFileSync(f).toString('base64') }));
+    await page.evaluate((items) => {
+      const dt = new DataTransfer();
+      for (const { name, b64 } of items) dt.items.add(new File([Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))], name));
+      const target = document.querySelector('[data-testid="quality-lab"]')!;
+      target.dispatchEvent(new DragEvent('dragenter', { dataTransfer: dt, bubbles: true, cancelable: true }));
+      target.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    }, dropped);
+    await expect(page.getByTestId('ql-card-generator')).toContainText('tiny-generator.safetensors');
+    await expect(page.getByTestId('ql-card-segmentor')).toContainText('tiny-segmentor.safetensors');
+    await expect(page.getByTestId('case-image-name')).toHaveText('example_ct.nii.gz');
     await runSingle(page);
     await page.getByTestId('ql-count').fill('2');
     await page.getByTestId('ql-run-batch').click();

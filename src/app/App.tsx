@@ -11,10 +11,12 @@ import { FilePickers } from './components/FilePickers.tsx';
 import { useFileDrop } from './useFileDrop.ts';
 import { StudyLayer } from './readerStudy/ui/StudyLayer.tsx';
 import { QualityLabLayer } from './qualityLab/ui/QualityLabLayer.tsx';
+import { routeLabDrop } from './qualityLab/labContext.ts';
 
 export function App({ onCanvas }: { onCanvas: (canvas: HTMLCanvasElement) => void }) {
   const { openFiles } = useServices();
-  useFileDrop(useCallback((files: File[]) => void openFiles(files, 'auto'), [openFiles]));
+  // While the quality lab is open, dropped files are checkpoints for it.
+  useFileDrop(useCallback((files: File[]) => void (routeLabDrop(files) || openFiles(files, 'auto')), [openFiles]));
   return (
     <div className="app">
       <Toolbar />

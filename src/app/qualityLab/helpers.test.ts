@@ -71,3 +71,19 @@ describe('export', () => {
     expect(batchSeed(0xffffffff, 1)).toBe(0);
   });
 });
+
+describe('affine', () => {
+  it('maps voxel → mm → voxel for an oblique, flipped affine', async () => {
+    const { mmToVoxel, voxelToMm } = await import('./affine.ts');
+    const a = [
+      [-3, 0.2, 0, 10],
+      [0.1, 3, 0.3, -20],
+      [0, -0.1, 2.5, 5],
+      [0, 0, 0, 1],
+    ];
+    const mm = voxelToMm(a, [4, 5, 6]);
+    expect(mm[0]).toBeCloseTo(-3 * 4 + 0.2 * 5 + 10);
+    const v = mmToVoxel(a, mm);
+    [4, 5, 6].forEach((x, i) => expect(v[i]).toBeCloseTo(x, 9));
+  });
+});

@@ -91,6 +91,8 @@ describe('synthesizeAndScore (tiny nets, demo case, cpu)', () => {
     const S = createSegmentor(unetConfig(1, 3, enc, { seed: 3 }), 'specialist');
     const r = await synthesizeAndScore(c, { generator: G, segmentor: S, patch: [16, 16, 16], spacingMm: 3, scheme: 'specialist' }, { index: -1, seed: 2, organ: 'liver', centre });
     expect(r.item.centreVoxel).toEqual(centre);
+    const small = await synthesizeAndScore(c, { generator: G, segmentor: S, patch: [16, 16, 16], spacingMm: 3, scheme: 'specialist' }, { index: 0, seed: 9, organ: 'liver', centre: null, sizeClass: 'small' });
+    expect(small.item.sizeClass).toBe('small');
     G.dispose();
     S.dispose();
   }, 60_000);

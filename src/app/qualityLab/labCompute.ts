@@ -12,7 +12,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ORGAN_IDS, type Organ } from '../../core/labels.ts';
 import { Rng, hashSeed } from '../../core/random.ts';
-import { cropTexture, drawTextureOffset, getTexture, simulateTumourPositions } from '../../core/tumor/index.ts';
+import { cropTexture, drawTextureOffset, getTexture, simulateTumourPositions, type SizeClass } from '../../core/tumor/index.ts';
 import { spacingOf, type ImageVolume, type LabelVolume, type Vec3 } from '../../core/volume.ts';
 import { HU_WINDOW_HI, HU_WINDOW_LO } from '../../core/window.ts';
 import { TUMOUR_CLASSES, type LabelScheme } from '../../models/config.ts';
@@ -135,6 +135,7 @@ export interface TumourRequest {
   seed: number;
   organ: Organ;
   centre: Vec3 | null;
+  sizeClass?: SizeClass | null;
 }
 
 /** Synthesise one tumour with G and score it with S. */
@@ -142,7 +143,7 @@ export async function synthesizeAndScore(c: LabCase, m: LabModels, r: TumourRequ
   const t0 = performance.now();
   const dims = c.image.dims;
   const spacing = spacingOf(c.image.affine);
-  const sim = simulateTumourPositions(c.label, { seed: r.seed, count: 1, organs: [r.organ], ...(r.centre ? { centres: [r.centre] } : {}) }, c.image);
+  const sim = simulateTumourPositions(c.label, { seed: r.seed, count: 1, organs: [r.organ], ...(r.centre ? { centres: [r.centre] } : {}), ...(r.sizeClass ? { sizeClass: r.sizeClass } : {}) }, c.image);
   const t = sim.tumours[0];
   const g = cropGrid(t.centreVoxel, m.patch, spacing, m.spacingMm);
   const box = cropSourceBox(g, dims);

@@ -1,4 +1,5 @@
 import type { LabService } from './labService.ts';
+import { useLabStore } from './labStore.ts';
 
 let service: LabService | null = null;
 
@@ -9,4 +10,11 @@ export function setLabService(s: LabService): void {
 
 export function getLabService(): LabService | null {
   return service;
+}
+
+/** Files dropped while the lab is open go to it (as checkpoints); returns whether it took them. */
+export function routeLabDrop(files: File[]): boolean {
+  if (!service || !useLabStore.getState().open) return false;
+  void service.loadFiles(files, 'auto');
+  return true;
 }

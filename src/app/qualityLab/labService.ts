@@ -165,11 +165,22 @@ export class LabService {
 
   private async loadBytes(bytes: Uint8Array, fileName: string, slot: ModelSlot | 'auto'): Promise<void> {
     const requestId = this.nextId++;
-    const r = await this.request({ type: 'loadModel', requestId, slot, fileName, bytes }, [bytes.buffer]);
-    if (r.type === 'modelLoaded') for (const info of r.infos) store().setModel(info);
+    // A paper-size checkpoint (19 M parameters) takes a while to parse and upload: show it.
+    store().startJob('model', requestId, 1, `loading ${fileName}`);
+    try {
+      const r = await this.request({ type: 'loadModel', requestId, slot, fileName, bytes }, [bytes.buffer]);
+      if (r.type === 'modelLoaded') for (const info of r.infos) store().setModel(info);
+    } finally {
+      store().endJob(requestId);
+    }
   }
 
   async loadFiles(files: File[], slot: ModelSlot | 'auto'): Promise<void> {
+    const running = store().progress;
+    if (running && running.kind !== 'model') {
+      store().setModelError('Wait for the running job to finish (or cancel it) before loading models.');
+      return;
+    }
     for (const f of files) {
       try {
         if (!/\.safetensors$/i.test(f.name)) throw new Error(`${f.name}: not a .safetensors checkpoint`);
@@ -217,7 +228,7 @@ export class LabService {
     const s = store();
     const centre = s.centre;
     await this.job('single', 1, 'synthesising', async (requestId) => {
-      const r = await this.request({ type: 'single', requestId, caseId: this.caseId, request: { seed: s.seed, organ: s.organ, centre } });
+      const r = await this.request({ type: 'single', requestId, caseId: this.caseId, request: { seed: s.seed, organ: s.organ, centre, sizeClass: s.sizeClass === 'random' ? null : s.sizeClass } });
       if (r.type !== 'single') return;
       store().setSingle(r.view.item);
       await this.showView(r.view);
@@ -252,7 +263,7 @@ export class LabService {
     this.baseline = await this.memory();
     s.startBatch(s.count, s.seed);
     await this.job('batch', s.count, 'starting', async (requestId) => {
-      const r = await this.request({ type: 'batch', requestId, caseId: this.caseId, count: s.count, baseSeed: s.seed, organ: s.organ });
+      const r = await this.request({ type: 'batch', requestId, caseId: this.caseId, count: s.count, baseSeed: s.seed, organ: s.organ, sizeClass: s.sizeClass === 'random' ? null : s.sizeClass });
       if (r.type === 'batchDone') store().finishBatch(r.cancelled, r.numTensors);
     });
     const b = store().batch;

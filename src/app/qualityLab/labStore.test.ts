@@ -50,6 +50,10 @@ describe('lab store', () => {
     expect(s().seed).toBe(0);
     s().setSeed(12.7);
     expect(s().seed).toBe(12);
+    s().setSizeClass('small');
+    expect(s().sizeClass).toBe('small');
+    s().reset();
+    expect(s().sizeClass).toBe('random');
   });
 
   it('holds models per slot and unloads them', () => {

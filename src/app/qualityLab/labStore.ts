@@ -2,6 +2,7 @@
 import { create } from 'zustand';
 import type { Organ } from '../../core/labels.ts';
 import type { Vec3 } from '../../core/volume.ts';
+import type { SizeClass } from '../../core/tumor/sizeClasses.ts';
 import { passCount } from './helpers.ts';
 import type { LabBackendName, LabItem, ModelInfo, ModelSlot, Thumbnail } from './messages.ts';
 
@@ -36,6 +37,7 @@ interface LabState {
   modelError: string | null;
   demo: DemoStatus;
   organ: Organ;
+  sizeClass: SizeClass | 'random';
   seed: number;
   count: number;
   threshold: number;
@@ -55,6 +57,7 @@ interface LabState {
   setModelError: (e: string | null) => void;
   setDemo: (d: DemoStatus) => void;
   setOrgan: (o: Organ) => void;
+  setSizeClass: (c: SizeClass | 'random') => void;
   setSeed: (s: number) => void;
   setCount: (n: number) => void;
   setThreshold: (t: number) => void;
@@ -88,6 +91,7 @@ const initial = {
   modelError: null as string | null,
   demo: 'checking' as DemoStatus,
   organ: 'liver' as Organ,
+  sizeClass: 'random' as SizeClass | 'random',
   seed: 1,
   count: DEFAULT_BATCH,
   threshold: DEFAULT_THRESHOLD,
@@ -116,6 +120,7 @@ export const useLabStore = create<LabState>()((set, get) => ({
   setModelError: (modelError) => set({ modelError }),
   setDemo: (demo) => set({ demo }),
   setOrgan: (organ) => set({ organ, centre: null }),
+  setSizeClass: (sizeClass) => set({ sizeClass }),
   setSeed: (seed) => set({ seed: Number.isFinite(seed) ? Math.max(0, Math.floor(seed)) >>> 0 : get().seed }),
   setCount: (n) => set({ count: Number.isFinite(n) ? Math.min(MAX_BATCH, Math.max(1, Math.floor(n))) : get().count }),
   setThreshold: (t) => set({ threshold: clamp01(t) }),

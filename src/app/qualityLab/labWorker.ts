@@ -11,6 +11,7 @@ import { remapLabels } from '../../core/labels.ts';
 import type { Vec3 } from '../../core/volume.ts';
 import { composeView, labelWithTumour, synthesizeAndScore, thumbnailOf, type LabCase, type LabModels, type TumourResult, type TumourRequest } from './labCompute.ts';
 import { selectNetworks } from './modelLoading.ts';
+import { isFreeTumorCheckpoint, torchToCheckpoint, type TorchCard } from './torchImport.ts';
 import { LAB_BACKEND_ORDER, type CaseFilesMsg, type LabBackendName, type LabToMain, type MainToLab, type ModelInfo, type ModelSlot } from './messages.ts';
 import { batchSeed } from './helpers.ts';
 
@@ -133,7 +134,7 @@ function rebuildNetworks(): void {
 
 async function loadModel(requestId: number, slot: ModelSlot | 'auto', fileName: string, bytes: Uint8Array): Promise<void> {
   if (!(await ready)) throw new Error('no tfjs backend could start in this browser');
-  const ck = readCheckpoint(bytes);
+  const ck = isFreeTumorCheckpoint(bytes) ? readCheckpoint(bytes) : torchToCheckpoint(bytes, fileName, slotCard(slot));
   const loaded: Parameters<typeof selectNetworks>[3] = {};
   for (const [k, s] of Object.entries(slots) as [ModelSlot, SlotState][]) {
     loaded[k] = { config: s.ck.manifest.networks[s.networkName].config, labelScheme: s.info.labelScheme, patch: s.info.patch, spacingMm: s.info.spacingMm };
@@ -148,6 +149,14 @@ async function loadModel(requestId: number, slot: ModelSlot | 'auto', fileName: 
     infos.push(c.info);
   }
   post({ type: 'modelLoaded', requestId, infos });
+}
+
+/** The card of the model in `slot`, for PyTorch weights of the same architecture. */
+function slotCard(slot: ModelSlot | 'auto'): TorchCard | null {
+  const s = slot === 'auto' ? null : slots[slot];
+  if (!s) return null;
+  const entry = s.ck.manifest.networks[s.networkName];
+  return { role: entry.role, labelScheme: entry.labelScheme, config: entry.config, card: s.ck.manifest.card };
 }
 
 function models(): LabModels {
@@ -196,7 +205,7 @@ function viewMessage(c: LabCase, r: TumourResult) {
   return { view: { item: r.item, image: v.image, outline: v.outline }, transfer: [v.image.buffer, v.outline.buffer] as Transferable[] };
 }
 
-async function single(requestId: number, caseId: number, req: { seed: number; organ: TumourRequest['organ']; centre: Vec3 | null }): Promise<void> {
+async function single(requestId: number, caseId: number, req: Omit<TumourRequest, 'index'>): Promise<void> {
   const c = await caseFor(caseId);
   post({ type: 'progress', requestId, done: 0, total: 1, phase: 'synthesising with G, scoring with S' });
   const r = await withFallback(() => synthesizeAndScore(c, models(), { index: SINGLE, ...req }));
@@ -209,7 +218,7 @@ async function single(requestId: number, caseId: number, req: { seed: number; or
   post({ type: 'single', requestId, view }, transfer);
 }
 
-async function batch(requestId: number, caseId: number, count: number, baseSeed: number, organ: TumourRequest['organ']): Promise<void> {
+async function batch(requestId: number, caseId: number, count: number, baseSeed: number, organ: TumourRequest['organ'], sizeClass: TumourRequest['sizeClass']): Promise<void> {
   const c = await caseFor(caseId);
   for (const k of [...results.keys()]) if (k !== SINGLE) results.delete(k);
   let stopped = false;
@@ -221,7 +230,7 @@ async function batch(requestId: number, caseId: number, count: number, baseSeed:
       break;
     }
     post({ type: 'progress', requestId, done: n, total: count, phase: `tumour ${n + 1} of ${count}` });
-    const r = await withFallback(() => synthesizeAndScore(c, models(), { index: n, seed: batchSeed(baseSeed, n), organ, centre: null }));
+    const r = await withFallback(() => synthesizeAndScore(c, models(), { index: n, seed: batchSeed(baseSeed, n), organ, centre: null, sizeClass }));
     results.set(n, r);
     const thumb = thumbnailOf(r);
     post({ type: 'batchItem', requestId, item: r.item, thumb }, [thumb.hu.buffer, thumb.outline.buffer]);
@@ -281,7 +290,7 @@ scope.onmessage = (e) => {
       single(m.requestId, m.caseId, m.request).catch(fail(m.requestId));
       return;
     case 'batch':
-      batch(m.requestId, m.caseId, m.count, m.baseSeed, m.organ).catch(fail(m.requestId));
+      batch(m.requestId, m.caseId, m.count, m.baseSeed, m.organ, m.sizeClass).catch(fail(m.requestId));
       return;
     case 'open':
       open(m.requestId, m.index).catch(fail(m.requestId));

@@ -1,6 +1,7 @@
 /** Messages between the quality-test lab's page code and its worker (tfjs lives in the worker). */
 import type { LabelMap, Organ } from '../../core/labels.ts';
 import type { Vec3 } from '../../core/volume.ts';
+import type { SizeClass } from '../../core/tumor/sizeClasses.ts';
 
 export type LabBackendName = 'webgpu' | 'webgl' | 'cpu';
 export const LAB_BACKEND_ORDER: readonly LabBackendName[] = ['webgpu', 'webgl', 'cpu'];
@@ -63,6 +64,8 @@ export interface SynthesisRequest {
   organ: Organ;
   /** Centre voxel (source grid) of a clicked placement; null = drawn. */
   centre: Vec3 | null;
+  /** Force a size class; null = drawn (uniform over the four, METHOD.md). */
+  sizeClass: SizeClass | null;
 }
 
 export type MainToLab =
@@ -71,7 +74,7 @@ export type MainToLab =
   | { type: 'loadModel'; requestId: number; slot: ModelSlot | 'auto'; fileName: string; bytes: Uint8Array }
   | { type: 'unloadModel'; slot: ModelSlot }
   | { type: 'single'; requestId: number; caseId: number; request: SynthesisRequest }
-  | { type: 'batch'; requestId: number; caseId: number; count: number; baseSeed: number; organ: Organ }
+  | { type: 'batch'; requestId: number; caseId: number; count: number; baseSeed: number; organ: Organ; sizeClass: SizeClass | null }
   | { type: 'open'; requestId: number; index: number }
   | { type: 'cancel'; requestId: number }
   | { type: 'exportPassing'; requestId: number; threshold: number }

@@ -131,8 +131,9 @@ export const command: CliCommand = {
           const q = qualityFromCounts(counts, T);
           const pass = cfg.preset.quality.mode === 'none' ? true : q.pass[0];
           const tumour = t.simulation.tumours[0];
-          lines.push(JSON.stringify({ case: c.id, attempt, organ: t.organ, sizeClass: tumour.sizeClass, voxels: tumour.voxelCount, P: q.P[0], threshold: T, pass }));
+          const record = { case: c.id, attempt, organ: t.organ, sizeClass: tumour.sizeClass, voxels: tumour.voxelCount, P: q.P[0], threshold: T, pass };
           if (!pass) {
+            lines.push(JSON.stringify(record));
             failed++;
             continue;
           }
@@ -147,7 +148,7 @@ export const command: CliCommand = {
           await writeNiftiFile(join(outDir, imageRel), { dims: scan.dims, affine: scan.affine, data: scan.image }, { header: srcImage.header, datatype: srcImage.datatype });
           await writeNiftiFile(join(outDir, labelRel), { dims: scan.dims, affine: scan.affine, data: scan.label }, { header: srcImage.header, datatype: 'uint8' });
           out.cases.push({ id: `synthetic/${c.id}`, source: 'synthetic', image: imageRel, label: labelRel, labelMap: 'project', labeled: true, fold: c.fold });
-          lines[lines.length - 1] = JSON.stringify({ ...JSON.parse(lines[lines.length - 1]), sourceTumourVoxels: tumourVoxels, image: imageRel, label: labelRel });
+          lines.push(JSON.stringify({ ...record, sourceTumourVoxels: tumourVoxels, image: imageRel, label: labelRel }));
           written = true;
         }
         if (!written) skipped.push(c.id);

@@ -1,6 +1,8 @@
-import { useEffect, useRef, useState, type DragEvent } from 'react';
+import { useEffect, useRef, useState } from 'react';
+import { useUiStore } from '../../stores/uiStore.ts';
 import '../qualityLab.css';
 import { ORGANS, type Organ } from '../../../core/labels.ts';
+import { SIZE_CLASSES, type SizeClass } from '../../../core/tumor/sizeClasses.ts';
 import { useLabStore, currentPassCount, MAX_BATCH } from '../labStore.ts';
 import { getLabService } from '../labContext.ts';
 import { BOTH_COLOR, M_COLOR, S_COLOR } from '../LabViewer.ts';
@@ -14,26 +16,9 @@ const rgb = (c: [number, number, number]) => `rgb(${c.join(',')})`;
 function ModelCard({ slot, info }: { slot: ModelSlot; info: ModelInfo | undefined }) {
   const lab = getLabService();
   const input = useRef<HTMLInputElement>(null);
-  const [over, setOver] = useState(false);
-  const onDrop = (e: DragEvent) => {
-    e.preventDefault();
-    e.stopPropagation();
-    setOver(false);
-    void lab?.loadFiles([...e.dataTransfer.files], slot);
-  };
   const title = slot === 'generator' ? 'Generator G' : 'Segmentor S';
   return (
-    <div
-      className={`ql-model${over ? ' is-over' : ''}`}
-      data-testid={`ql-model-${slot}`}
-      onDragOver={(e) => {
-        e.preventDefault();
-        e.stopPropagation();
-        setOver(true);
-      }}
-      onDragLeave={() => setOver(false)}
-      onDrop={onDrop}
-    >
+    <div className="ql-model" data-testid={`ql-model-${slot}`}>
       <div className="ql-model-head">
         <strong>{title}</strong>
         <span className="toolbar-spacer" />
@@ -71,25 +56,33 @@ function ModelCard({ slot, info }: { slot: ModelSlot; info: ModelInfo | undefine
             {info.networkName} ({info.role}
             {info.labelScheme ? `, ${info.labelScheme}` : ''}) · {info.params.toLocaleString()} params
           </dd>
-          <dt>encoder</dt>
-          <dd>{JSON.stringify(info.encoder)}</dd>
-          <dt>step</dt>
-          <dd>{info.step}</dd>
-          {info.description ? (
-            <>
-              <dt>about</dt>
-              <dd>{info.description}</dd>
-            </>
-          ) : null}
-          {Object.keys(info.provenance).length ? (
-            <>
-              <dt>provenance</dt>
-              <dd className="ql-prov">{JSON.stringify(info.provenance)}</dd>
-            </>
-          ) : null}
         </dl>
-      ) : (
-        <p className="ql-dim">Drop a .safetensors checkpoint here or use Load…</p>
+      ) : null}
+      {info ? (
+        <details className="ql-card-more">
+          <summary>model card</summary>
+          <dl className="ql-card">
+            <dt>encoder</dt>
+            <dd>{JSON.stringify(info.encoder)}</dd>
+            <dt>step</dt>
+            <dd>{info.step}</dd>
+            {info.description ? (
+              <>
+                <dt>about</dt>
+                <dd className="ql-prov">{info.description}</dd>
+              </>
+            ) : null}
+            {Object.keys(info.provenance).length ? (
+              <>
+                <dt>provenance</dt>
+                <dd className="ql-prov">{JSON.stringify(info.provenance)}</dd>
+              </>
+            ) : null}
+          </dl>
+        </details>
+      ) : null}
+      {info ? null : (
+        <p className="ql-dim">Load… or drop .safetensors checkpoints anywhere on the lab.</p>
       )}
     </div>
   );
@@ -201,6 +194,20 @@ function Viewer() {
 
 export function QualityLabLayer() {
   const s = useLabStore();
+  const dragging = useUiStore((u) => u.dragging);
+  const open = s.open;
+  useEffect(() => {
+    if (!open) return;
+    // The workbench's shortcuts step aside while the lab is open; Escape leaves placement, then the lab.
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== 'Escape' || e.defaultPrevented) return;
+      const st = useLabStore.getState();
+      if (st.placing) getLabService()?.togglePlacement();
+      else st.setOpen(false);
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [open]);
   const lab = getLabService();
   if (!s.open) return null;
   const busy = s.progress !== null;
@@ -209,6 +216,12 @@ export function QualityLabLayer() {
   const passing = currentPassCount(s);
   return (
     <div className="ql-layer" role="dialog" aria-modal="true" aria-label="Quality-test lab" data-testid="quality-lab">
+      {dragging ? (
+        <div className="ql-drop" data-testid="ql-drop-overlay" aria-hidden="true">
+          <strong>Drop .safetensors checkpoints</strong>
+          <span>G and S are recognised from their model cards.</span>
+        </div>
+      ) : null}
       <header className="ql-header">
         <span className="ql-title">Quality-test lab</span>
         <span className="ql-dim">P = |M ∩ S predicts tumour| / |M|, pass if P ≥ T</span>
@@ -259,6 +272,14 @@ export function QualityLabLayer() {
               </select>
             </label>
             <label>
+              size{' '}
+              <select value={s.sizeClass} onChange={(e) => s.setSizeClass(e.target.value as SizeClass | 'random')} data-testid="ql-size" title="Size class of single and batch tumours">
+                {(['random', ...SIZE_CLASSES] as const).map((c) => (
+                  <option key={c}>{c}</option>
+                ))}
+              </select>
+            </label>
+            <label>
               seed <input type="number" min={0} value={s.seed} onChange={(e) => s.setSeed(Number(e.target.value))} data-testid="ql-seed" className="ql-num" />
             </label>
           </div>
@@ -276,7 +297,7 @@ export function QualityLabLayer() {
             ) : null}
           </div>
           {s.single ? (
-            <p className="ql-result" data-testid="ql-single-result" data-p={String(s.single.P)}>
+            <p className="ql-result" data-testid="ql-single-result" data-p={String(s.single.P)} data-centre={s.single.centreVoxel.join(',')}>
               P = <strong data-testid="ql-single-p">{fmtP(s.single.P)}</strong>{' '}
               <span className={`ql-badge ${s.single.P >= s.threshold ? 'is-pass' : 'is-fail'}`} data-testid="ql-single-verdict">
                 {s.single.P >= s.threshold ? 'pass' : 'fail'}

@@ -1,0 +1,102 @@
+/**
+ * The committed demo models (public/models/, written by `npm run train:demo`): they load with the
+ * right roles and architecture, carry weights and card only, and reproduce the model card's
+ * per-seed quality P (10 of the 100 seeds) and held-out Dice (3 seeds) on the cpu backend.
+ */
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readCheckpoint, restoreNetwork, type LoadedCheckpoint, type Network } from '../models/index.ts';
+import { initBackend } from './backend.ts';
+import type { RunConfig } from './config.ts';
+import { DEMO_CARD_JSON, DEMO_MODELS_DIR, demoConfig, handcraftedDiceForSeed, loadDemoCase, qualityForSeed, writeDemoManifest, type DemoCase } from './demoModels.ts';
+
+interface Card {
+  config: { argv: string[]; patch: number[]; spacingMm: number };
+  quality: { threshold: number; seeds: number; perSeed: { seed: number; placed: boolean; P?: number; pass?: boolean; organ?: string; sizeClass?: string }[] };
+  heldOutDice: { perSeed: { seed: number; placed: boolean; dice?: number }[] };
+}
+
+let dir: string;
+let card: Card;
+let cfg: RunConfig;
+let seg: LoadedCheckpoint;
+let gen: LoadedCheckpoint;
+let demo: DemoCase;
+let S: Network;
+let G: Network;
+
+const load = async (name: string) => readCheckpoint(new Uint8Array(await readFile(join(DEMO_MODELS_DIR, name))));
+
+beforeAll(async () => {
+  await initBackend('cpu');
+  card = JSON.parse(await readFile(DEMO_CARD_JSON, 'utf8')) as Card;
+  cfg = await demoConfig(card.config.argv);
+  seg = await load('demo-segmentor.safetensors');
+  gen = await load('demo-generator.safetensors');
+  dir = await mkdtemp(join(tmpdir(), 'ftw-demo-models-'));
+  demo = await loadDemoCase(await writeDemoManifest(dir), cfg, join(dir, 'cache'));
+  S = restoreNetwork(seg, 'S', { role: 'segmentor', config: cfg.preset.segmentor });
+  G = restoreNetwork(gen, 'G', { role: 'generator', config: cfg.preset.generator });
+}, 120_000);
+
+afterAll(async () => {
+  S?.dispose();
+  G?.dispose();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe('demo models (public/models)', () => {
+  it('are small, hold weights + card only, with the right roles and architecture', async () => {
+    let bytes = 0;
+    for (const f of ['demo-segmentor.safetensors', 'demo-generator.safetensors']) bytes += (await stat(join(DEMO_MODELS_DIR, f))).size;
+    expect(bytes).toBeLessThan(10 * 1024 * 1024);
+    expect(await stat(join(DEMO_MODELS_DIR, 'MODEL_CARD.md')).then(() => true)).toBe(true);
+
+    expect(Object.fromEntries(Object.entries(seg.manifest.networks).map(([k, v]) => [k, v.role]))).toEqual({ S: 'segmentor' });
+    expect(seg.manifest.networks.S.labelScheme).toBe('universal');
+    expect(Object.fromEntries(Object.entries(gen.manifest.networks).map(([k, v]) => [k, v.role]))).toEqual({ G: 'generator', C: 'classifier' });
+    for (const ck of [seg, gen]) {
+      expect(ck.manifest.optimizers).toEqual({});
+      expect([...ck.tensors.keys()].some((k) => k.startsWith('optim.'))).toBe(false);
+      // The lab reads the crop geometry from the card's provenance.
+      expect(ck.manifest.card.provenance.patch).toEqual(card.config.patch);
+      expect(ck.manifest.card.provenance.spacingMm).toBe(card.config.spacingMm);
+      expect(ck.manifest.card.description).toMatch(/DEMO/);
+      expect(ck.manifest.card.description).toMatch(/not clinically meaningful/);
+    }
+    expect(seg.manifest.card.description).toMatch(/HANDCRAFTED/);
+    const C = restoreNetwork(gen, 'C', { role: 'classifier', config: cfg.preset.classifier });
+    C.dispose();
+    expect(() => restoreNetwork(seg, 'S', { role: 'generator' })).toThrow(/is a segmentor, expected a generator/);
+    expect(S.config.outChannels).toBe(7);
+    expect(G.config.outChannels).toBe(3);
+  });
+
+  it('reproduce the card\'s quality P on 10 of its 100 seeds (cpu)', { timeout: 120_000 }, async () => {
+    expect(card.quality.perSeed).toHaveLength(card.quality.seeds);
+    const T = card.quality.threshold;
+    expect(T).toBe(0.7);
+    const seeds = [0, 11, 22, 33, 44, 55, 66, 77, 88, 99].filter((s) => s < card.quality.seeds);
+    for (const seed of seeds) {
+      const want = card.quality.perSeed.find((q) => q.seed === seed)!;
+      const got = await qualityForSeed(G, S, demo, seed, T);
+      expect(got.placed).toBe(want.placed);
+      if (!want.placed) continue;
+      expect(got.organ).toBe(want.organ);
+      expect(got.sizeClass).toBe(want.sizeClass);
+      // Same backend and kernels → the same numbers; the tolerance allows a few argmax ties to flip.
+      expect(Math.abs((got.P as number) - (want.P as number))).toBeLessThan(0.01);
+      if (Math.abs((want.P as number) - T) > 0.01) expect(got.pass).toBe(want.pass);
+    }
+  });
+
+  it('reproduce the card\'s held-out handcrafted Dice on 3 seeds', { timeout: 60_000 }, async () => {
+    for (const want of card.heldOutDice.perSeed.slice(0, 3)) {
+      const got = await handcraftedDiceForSeed(S, demo, want.seed);
+      expect(got.placed).toBe(want.placed);
+      if (want.placed) expect(Math.abs((got.dice as number) - (want.dice as number))).toBeLessThan(0.01);
+    }
+  });
+});
