@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
-import { afterAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../cli.ts';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from '../testing/runCli.ts';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const CT = join(ROOT, 'public/demo/example_ct.nii.gz');
@@ -14,20 +14,7 @@ const CT_SM = join(ROOT, 'e2e/fixtures/example_ct_sm.nii.gz');
 const tmp = mkdtempSync(join(tmpdir(), 'inspect-test-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-/** Run the CLI in-process and capture what it writes. */
-async function run(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((stdout += String(s)), true));
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((stderr += String(s)), true));
-  try {
-    const code = await main(argv);
-    return { code, stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
+const run = runCli;
 
 describe('freetumor inspect', () => {
   it('describes the shipped CT and its TotalSegmentator labels', async () => {

@@ -1,10 +1,10 @@
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseManifest } from '../../core/manifest.ts';
 import type { Volume } from '../../core/volume.ts';
-import { main } from '../cli.ts';
+import { runCli } from '../testing/runCli.ts';
 import { readNiftiFile, writeNiftiFile } from '../io.ts';
 
 const repo = resolve(__dirname, '../../..');
@@ -12,18 +12,7 @@ const CT_SM = join(repo, 'e2e/fixtures/example_ct_sm.nii.gz');
 const SEG_SM = join(repo, 'e2e/fixtures/example_seg_sm.nii.gz');
 const CT_FULL = join(repo, 'public/demo/example_ct.nii.gz');
 
-async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((stdout += String(s)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((stderr += String(s)), true));
-  try {
-    return { code: await main(argv), stdout, stderr };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
+const run = (argv: string[]) => runCli(...argv);
 
 let dir: string;
 let seg: Volume<Float32Array>;

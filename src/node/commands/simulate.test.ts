@@ -2,9 +2,9 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readNifti, toLabelVolume } from '../../core/nifti/index.ts';
-import { main } from '../cli.ts';
+import { runCli } from '../testing/runCli.ts';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const CT = join(ROOT, 'public/demo/example_ct.nii.gz');
@@ -12,19 +12,7 @@ const SEG = join(ROOT, 'public/demo/example_seg.nii.gz');
 const tmp = mkdtempSync(join(tmpdir(), 'simulate-test-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-async function run(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((stdout += String(s)), true));
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((stderr += String(s)), true));
-  try {
-    const code = await main(argv);
-    return { code, stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
+const run = runCli;
 
 const read = async (file: string) => readNifti(readFileSync(file), file);
 
