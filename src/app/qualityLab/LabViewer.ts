@@ -6,21 +6,12 @@
 import { MULTIPLANAR_TYPE, NVImage, Niivue, SHOW_RENDER, SLICE_TYPE } from '@niivue/niivue';
 import type { Vec3 } from '../../core/volume.ts';
 import { mmToVoxel, voxelToMm } from './affine.ts';
+import { huVolume, labelOverlayVolume } from '../viewer/derivedVolumes.ts';
 
 export const M_COLOR: [number, number, number] = [80, 255, 60];
 export const S_COLOR: [number, number, number] = [255, 60, 220];
 export const BOTH_COLOR: [number, number, number] = [255, 230, 40];
 const WINDOW = { min: -160, max: 240 };
-
-function cloneGrid(base: NVImage): NVImage {
-  const v = base.clone();
-  const from = base as unknown as Record<string, unknown>;
-  const to = v as unknown as Record<string, unknown>;
-  for (const key of ['dims', 'nVox3D', 'nFrame4D', 'frame4D', 'nTotalFrame4D']) {
-    if (to[key] === undefined && from[key] !== undefined) to[key] = Array.isArray(from[key]) ? [...(from[key] as unknown[])] : from[key];
-  }
-  return v;
-}
 
 /** The file's voxel → mm affine (rows), as niivue read it from the header. */
 function affineOf(v: NVImage): number[][] {
@@ -113,33 +104,12 @@ export class LabViewer {
       const nv = this.nv;
       const base = this.base;
       if (!nv || !base) return;
-      const hu = cloneGrid(base);
-      hu.hdr!.datatypeCode = 16;
-      hu.hdr!.numBitsPerVoxel = 32;
-      hu.hdr!.scl_slope = 1;
-      hu.hdr!.scl_inter = 0;
-      hu.img = new Float32Array(image);
-      hu.name = 'synthetic';
-      hu.cal_min = WINDOW.min;
-      hu.cal_max = WINDOW.max;
-      const ol = cloneGrid(base);
-      ol.hdr!.datatypeCode = 2;
-      ol.hdr!.numBitsPerVoxel = 8;
-      ol.hdr!.scl_slope = 1;
-      ol.hdr!.scl_inter = 0;
-      ol.img = new Uint8Array(outline);
-      ol.name = 'outlines';
-      ol.setColormapLabel({
-        R: [0, M_COLOR[0], S_COLOR[0], BOTH_COLOR[0]],
-        G: [0, M_COLOR[1], S_COLOR[1], BOTH_COLOR[1]],
-        B: [0, M_COLOR[2], S_COLOR[2], BOTH_COLOR[2]],
-        A: [0, 255, 255, 255],
-        I: [0, 1, 2, 3],
-        labels: ['', 'M (simulated mask)', 'S predicts tumour', 'both'],
-      });
-      ol.cal_min = 0;
-      ol.cal_max = 3;
-      ol.opacity = 1;
+      const hu = huVolume(base, image, WINDOW);
+      const ol = labelOverlayVolume(base, outline, 'outlines', [
+        { rgb: M_COLOR, label: 'M (simulated mask)' },
+        { rgb: S_COLOR, label: 'S predicts tumour' },
+        { rgb: BOTH_COLOR, label: 'both' },
+      ]);
       nv.volumes = [];
       nv.overlays = [];
       nv.addVolume(hu);

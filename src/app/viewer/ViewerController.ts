@@ -2,6 +2,7 @@ import { MULTIPLANAR_TYPE, NVImage, Niivue, SHOW_RENDER, SLICE_TYPE, type NiiVue
 import type { Mat4, Vec3 } from '../../core/volume.ts';
 import { sameGeometry, voxelToWorld } from '../../core/volume.ts';
 import { PROJECT_LABEL_NAMES, type LabelMap, type ProjectLabelName } from '../../core/labels.ts';
+import { huVolume, labelOverlayVolume } from './derivedVolumes.ts';
 import { Emitter } from './emitter.ts';
 import { boundaryMask } from '../synthesis/boundary.ts';
 import { flattenAffine, insideVolume, invertAffine, spacingFromAffine, worldToVoxel } from './geometry.ts';
@@ -185,51 +186,9 @@ async function readVolume(src: VolumeSource, colormap: string): Promise<{ volume
   return { volume, datatype: summary.datatype, bytes };
 }
 
-/**
- * NVImage.clone() copies header and voxels but not the frame bookkeeping niivue sets while
- * loading; a clone used as the background needs it (frac2vox reads `dims`).
- */
-function cloneGrid(base: NVImage): NVImage {
-  const v = base.clone();
-  const from = base as unknown as Record<string, unknown>;
-  const to = v as unknown as Record<string, unknown>;
-  for (const key of ['dims', 'nVox3D', 'nFrame4D', 'frame4D', 'nTotalFrame4D']) {
-    if (to[key] === undefined && from[key] !== undefined) to[key] = Array.isArray(from[key]) ? [...(from[key] as unknown[])] : from[key];
-  }
-  return v;
-}
-
-/** A float32 HU volume on `base`'s grid, windowed like the main image. */
-function huVolume(base: NVImage, data: Float32Array, window: { min: number; max: number }): NVImage {
-  const v = cloneGrid(base);
-  // clone() copies the header shallowly; these writes touch only the copy.
-  v.hdr!.datatypeCode = 16;
-  v.hdr!.numBitsPerVoxel = 32;
-  v.hdr!.scl_slope = 1;
-  v.hdr!.scl_inter = 0;
-  // A new array every time: niivue keys its textures on the buffer's identity.
-  v.img = new Float32Array(data);
-  v.name = 'synthetic';
-  v.cal_min = window.min;
-  v.cal_max = window.max;
-  return v;
-}
-
 /** The tumour boundary as a one-colour label overlay. */
 function outlineVolume(base: NVImage, boundary: Uint8Array): NVImage {
-  const v = cloneGrid(base);
-  v.hdr!.datatypeCode = 2;
-  v.hdr!.numBitsPerVoxel = 8;
-  v.hdr!.scl_slope = 1;
-  v.hdr!.scl_inter = 0;
-  v.img = new Uint8Array(boundary);
-  v.name = 'tumour-outline';
-  const [r, g, b] = TUMOUR_OUTLINE_COLOR;
-  v.setColormapLabel({ R: [0, r], G: [0, g], B: [0, b], A: [0, 255], I: [0, 1], labels: ['', 'Synthetic tumour'] });
-  v.cal_min = 0;
-  v.cal_max = 1;
-  v.opacity = 1;
-  return v;
+  return labelOverlayVolume(base, boundary, 'tumour-outline', [{ rgb: TUMOUR_OUTLINE_COLOR, label: 'Synthetic tumour' }]);
 }
 
 /**
