@@ -96,6 +96,9 @@ async function runSingle(page: Page): Promise<number> {
 
 test('quality lab on webgpu: models, single, batch of 4, export, slider, tensors, fallback', async ({ page }) => {
   test.setTimeout(180_000);
+  // This test loads its own checkpoints: hide whatever demo models public/models/ bundles, which
+  // also exercises the app's "none bundled" path (the second test serves them).
+  await page.route('**/models/demo-*.safetensors', (route) => route.fulfill({ status: 404, body: 'not found' }));
   await openLab(page);
   await expect(page.getByTestId('ql-demo-absent')).toHaveText('No demo models bundled yet; load checkpoints.');
   await expect(page.getByTestId('ql-backend')).toHaveAttribute('data-backend', 'webgpu', { timeout: 60_000 });

@@ -48,6 +48,8 @@ describe('freetumor pipeline (tiny preset, cpu)', () => {
     expect(m1.every((l) => Number.isFinite(l.loss))).toBe(true);
     const ck1 = readCheckpoint(new Uint8Array(await readFile(join(s1, 'checkpoints/step-00000002/model.safetensors'))));
     expect(ck1.manifest.card.description).toMatch(/HANDCRAFTED/);
+    // The card records the crop it was trained on (the test config's 16³, not the preset's 32³).
+    expect(ck1.manifest.card.provenance).toMatchObject({ patch: [16, 16, 16], spacingMm: 3 });
     expect(ck1.manifest.step).toBe(2);
     const cfg1 = JSON.parse(await readFile(join(s1, 'config.json'), 'utf8'));
     expect(cfg1.preset.patch).toEqual([16, 16, 16]);

@@ -12,7 +12,7 @@ import { CliError, type CliCommand } from '../cliTypes.ts';
 import { patchXYZ } from '../config.ts';
 import { CropStream, imageTensor, labelTensor } from '../train/cropStream.ts';
 import { hasTumour, toModelLabels } from '../train/labelScheme.ts';
-import { cacheFor, CONFIG_FLAGS, CONFIG_HELP, configFromArgs, foldCases, foldFlag, loadManifestFile, startBackend, writeRunConfig } from '../train/runSetup.ts';
+import { cacheFor, CONFIG_FLAGS, CONFIG_HELP, configFromArgs, foldCases, foldFlag, loadManifestFile, startBackend, writeRunConfig, cropGeometry } from '../train/runSetup.ts';
 import { INTERRUPTED_EXIT, trainWithCheckpoints } from '../train/trainer.ts';
 import { diagonalAffine, handcraftedTumour } from '../train/tumourInputs.ts';
 
@@ -91,7 +91,7 @@ export const command: CliCommand = {
         description: handcrafted
           ? 'Stage-1 segmentor trained on HANDCRAFTED (SynTumor-like) tumours in organ-only crops (no real tumour labels).'
           : 'Stage-1 segmentor trained on labelled tumours.',
-        provenance: { stage: 1, command, cases: entries.map((e) => e.id), handcraftedTumours: handcrafted },
+        provenance: { stage: 1, ...cropGeometry(cfg.preset), command, cases: entries.map((e) => e.id), handcraftedTumours: handcrafted },
       },
       step: async () => {
         const crops = await stream.take(cfg.run.batch);

@@ -16,7 +16,7 @@ import { numberFlag, parseArgs, requiredFlag, stringFlag } from '../args.ts';
 import { CliError, type CliCommand } from '../cliTypes.ts';
 import { patchXYZ } from '../config.ts';
 import { CropStream, imageTensor } from '../train/cropStream.ts';
-import { cacheFor, CONFIG_FLAGS, CONFIG_HELP, configFromArgs, foldCases, foldFlag, loadManifestFile, openCheckpoint, restoreChecked, startBackend, writeRunConfig } from '../train/runSetup.ts';
+import { cacheFor, CONFIG_FLAGS, CONFIG_HELP, configFromArgs, foldCases, foldFlag, loadManifestFile, openCheckpoint, restoreChecked, startBackend, writeRunConfig, cropGeometry } from '../train/runSetup.ts';
 import { finiteMean, INTERRUPTED_EXIT, trainWithCheckpoints } from '../train/trainer.ts';
 import { diagonalAffine, tumourInputs } from '../train/tumourInputs.ts';
 
@@ -90,7 +90,7 @@ export const command: CliCommand = {
         card: {
           preset: cfg.preset.name,
           description: 'Stage-2 generator G and classifier discriminator C (FreeTumor).',
-          provenance: { stage: 2, command, frozenSegmentor: segCk.file, segmentorCard: segCk.ck.manifest.card, cases: entries.map((e) => e.id) },
+          provenance: { stage: 2, ...cropGeometry(cfg.preset), command, frozenSegmentor: segCk.file, segmentorCard: segCk.ck.manifest.card, cases: entries.map((e) => e.id) },
         },
         step: async () => {
           const crops = await stream.take(cfg.run.batch);

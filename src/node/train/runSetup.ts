@@ -178,3 +178,12 @@ export async function writeRunConfig(outDir: string, cfg: RunConfig, command: Re
   const text = JSON.stringify({ ...cfg, command }, null, 2) + '\n';
   await writeFileAtomic(join(outDir, 'config.json'), new TextEncoder().encode(text));
 }
+
+/**
+ * The crop a model was trained on, for its model card: a checkpoint trained with --patch or a
+ * changed spacing must not be read back with the preset's defaults (the quality lab sizes its
+ * crops from these). Patch in x, y, z voxel order.
+ */
+export function cropGeometry(preset: { patch: [number, number, number]; spacingMm: number }): { patch: [number, number, number]; spacingMm: number } {
+  return { patch: [preset.patch[2], preset.patch[1], preset.patch[0]], spacingMm: preset.spacingMm };
+}
