@@ -256,3 +256,14 @@ test('quality lab without --enable-unsafe-webgpu falls back and still works', as
     await browser.close();
   }
 });
+
+test('a fresh page loads the bundled demo models from public/models and gets a finite P', async ({ page }) => {
+  test.setTimeout(150_000);
+  await openLab(page);
+  await expect(page.getByTestId('ql-card-generator')).toContainText('demo-generator.safetensors', { timeout: 60_000 });
+  await expect(page.getByTestId('ql-card-segmentor')).toContainText('demo-segmentor.safetensors');
+  await expect(page.getByTestId('ql-demo-absent')).toHaveCount(0);
+  const p = await runSingle(page);
+  expect(Number.isFinite(p)).toBe(true);
+  await page.screenshot({ path: `${ARTIFACTS}/quality-lab-demo-models.png` });
+});

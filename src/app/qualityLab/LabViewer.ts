@@ -37,6 +37,8 @@ export class LabViewer {
       dragAndDropEnabled: false,
       multiplanarShowRender: SHOW_RENDER.NEVER,
       multiplanarLayout: MULTIPLANAR_TYPE.AUTO,
+      // As the workbench and the reader study: patient right on screen left.
+      isRadiologicalConvention: true,
       heroImageFraction: 0.62,
       heroSliceType: SLICE_TYPE.AXIAL,
       multiplanarPadPixels: 4,
