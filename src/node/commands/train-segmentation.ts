@@ -14,7 +14,7 @@ import { patchXYZ } from '../config.ts';
 import type { CacheEntry } from '../data/cache.ts';
 import { CropStream, imageTensor, labelTensor } from '../train/cropStream.ts';
 import { hasTumour, toModelLabels } from '../train/labelScheme.ts';
-import { cacheFor, CONFIG_FLAGS, CONFIG_HELP, configFromArgs, foldCases, foldFlag, loadManifestFile, openCheckpoint, restoreChecked, startBackend, writeRunConfig, cropGeometry } from '../train/runSetup.ts';
+import { cacheFor, CONFIG_FLAGS, CONFIG_HELP, configFromArgs, foldCases, foldFlag, loadManifestFile, openCheckpoint, restoreChecked, startBackend, writeRunConfig, cropGeometry, runOverrides, TRAIN_FLAGS } from '../train/runSetup.ts';
 import { finiteMean, INTERRUPTED_EXIT, trainWithCheckpoints } from '../train/trainer.ts';
 import { diagonalAffine, tumourInputs } from '../train/tumourInputs.ts';
 
@@ -43,8 +43,7 @@ ${CONFIG_HELP}`;
 
 const FLAGS = {
   ...CONFIG_FLAGS,
-  manifest: { type: 'string' },
-  out: { type: 'string' },
+  ...TRAIN_FLAGS,
   synthesis: { type: 'string' },
   generator: { type: 'string' },
   segmentor: { type: 'string' },
@@ -52,11 +51,6 @@ const FLAGS = {
   filter: { type: 'string' },
   threshold: { type: 'string' },
   mixup: { type: 'string' },
-  fold: { type: 'string' },
-  steps: { type: 'string' },
-  'checkpoint-every': { type: 'string' },
-  resume: { type: 'boolean' },
-  cache: { type: 'string' },
 } as const;
 
 function oneOf<T extends string>(v: string | undefined, allowed: readonly T[], flag: string, fallback: T): T {
@@ -72,9 +66,7 @@ export const command: CliCommand = {
     if (args.positional.length) throw new CliError(`unexpected argument '${args.positional[0]}'`);
     const outDir = resolve(requiredFlag(args, 'out'));
     const synthesis = oneOf(stringFlag(args, 'synthesis'), ['online', 'offline', 'none'] as const, 'synthesis', 'online');
-    const extra: Record<string, unknown>[] = [];
-    if (stringFlag(args, 'steps') !== undefined) extra.push({ preset: { stage3: { totalSteps: numberFlag(args, 'steps', 1, { integer: true, min: 1 }) } } });
-    if (stringFlag(args, 'checkpoint-every') !== undefined) extra.push({ run: { checkpointEvery: numberFlag(args, 'checkpoint-every', 1, { integer: true, min: 1 }) } });
+    const extra = runOverrides(args, ['preset', 'stage3', 'totalSteps']);
     if (stringFlag(args, 'filter') !== undefined) extra.push({ preset: { quality: { mode: oneOf(stringFlag(args, 'filter'), ['threshold', 'adaptive', 'none'] as const, 'filter', 'threshold') } } });
     if (stringFlag(args, 'threshold') !== undefined) extra.push({ preset: { quality: { threshold: numberFlag(args, 'threshold', 0.7, { min: 0, max: 1 }) } } });
     const mixup = oneOf(stringFlag(args, 'mixup'), ['on', 'off'] as const, 'mixup', 'on');

@@ -12,7 +12,7 @@ import { CliError, type CliCommand } from '../cliTypes.ts';
 import { patchXYZ } from '../config.ts';
 import { CropStream, imageTensor, labelTensor } from '../train/cropStream.ts';
 import { hasTumour, toModelLabels } from '../train/labelScheme.ts';
-import { cacheFor, CONFIG_FLAGS, CONFIG_HELP, configFromArgs, foldCases, foldFlag, loadManifestFile, startBackend, writeRunConfig, cropGeometry } from '../train/runSetup.ts';
+import { cacheFor, CONFIG_FLAGS, CONFIG_HELP, configFromArgs, foldCases, foldFlag, loadManifestFile, startBackend, writeRunConfig, cropGeometry, runOverrides, TRAIN_FLAGS } from '../train/runSetup.ts';
 import { INTERRUPTED_EXIT, trainWithCheckpoints } from '../train/trainer.ts';
 import { diagonalAffine, handcraftedTumour } from '../train/tumourInputs.ts';
 
@@ -36,14 +36,8 @@ Ctrl-C saves a checkpoint and exits. Exit 0 on success, 2 on bad input.`;
 
 const FLAGS = {
   ...CONFIG_FLAGS,
-  manifest: { type: 'string' },
-  out: { type: 'string' },
-  fold: { type: 'string' },
-  steps: { type: 'string' },
-  'checkpoint-every': { type: 'string' },
-  resume: { type: 'boolean' },
+  ...TRAIN_FLAGS,
   'handcrafted-tumours': { type: 'boolean' },
-  cache: { type: 'string' },
 } as const;
 
 export const command: CliCommand = {
@@ -53,9 +47,7 @@ export const command: CliCommand = {
     if (args.positional.length) throw new CliError(`unexpected argument '${args.positional[0]}'`);
     const outDir = resolve(requiredFlag(args, 'out'));
     const manifestPath = requiredFlag(args, 'manifest');
-    const extra: Record<string, unknown>[] = [];
-    if (stringFlag(args, 'steps') !== undefined) extra.push({ preset: { stage1: { totalSteps: numberFlag(args, 'steps', 1, { integer: true, min: 1 }) } } });
-    if (stringFlag(args, 'checkpoint-every') !== undefined) extra.push({ run: { checkpointEvery: numberFlag(args, 'checkpoint-every', 1, { integer: true, min: 1 }) } });
+    const extra = runOverrides(args, ['preset', 'stage1', 'totalSteps']);
     const cfg = await configFromArgs(args, extra);
     const handcrafted = args.flags['handcrafted-tumours'] === true;
     const lm = await loadManifestFile(manifestPath);

@@ -16,7 +16,7 @@ import { numberFlag, parseArgs, requiredFlag, stringFlag } from '../args.ts';
 import { CliError, type CliCommand } from '../cliTypes.ts';
 import { patchXYZ } from '../config.ts';
 import { CropStream, imageTensor } from '../train/cropStream.ts';
-import { cacheFor, CONFIG_FLAGS, CONFIG_HELP, configFromArgs, foldCases, foldFlag, loadManifestFile, openCheckpoint, restoreChecked, startBackend, writeRunConfig, cropGeometry } from '../train/runSetup.ts';
+import { cacheFor, CONFIG_FLAGS, CONFIG_HELP, configFromArgs, foldCases, foldFlag, loadManifestFile, openCheckpoint, restoreChecked, startBackend, writeRunConfig, cropGeometry, runOverrides, TRAIN_FLAGS } from '../train/runSetup.ts';
 import { finiteMean, INTERRUPTED_EXIT, trainWithCheckpoints } from '../train/trainer.ts';
 import { diagonalAffine, tumourInputs } from '../train/tumourInputs.ts';
 
@@ -38,15 +38,9 @@ ${CONFIG_HELP}`;
 
 const FLAGS = {
   ...CONFIG_FLAGS,
-  manifest: { type: 'string' },
+  ...TRAIN_FLAGS,
   segmentor: { type: 'string' },
-  out: { type: 'string' },
-  fold: { type: 'string' },
-  steps: { type: 'string' },
   'lambda-cls': { type: 'string' },
-  'checkpoint-every': { type: 'string' },
-  resume: { type: 'boolean' },
-  cache: { type: 'string' },
 } as const;
 
 export const command: CliCommand = {
@@ -55,9 +49,7 @@ export const command: CliCommand = {
     const args = parseArgs(argv, FLAGS, 'train-synthesis');
     if (args.positional.length) throw new CliError(`unexpected argument '${args.positional[0]}'`);
     const outDir = resolve(requiredFlag(args, 'out'));
-    const extra: Record<string, unknown>[] = [];
-    if (stringFlag(args, 'steps') !== undefined) extra.push({ run: { stage2Steps: numberFlag(args, 'steps', 1, { integer: true, min: 1 }) } });
-    if (stringFlag(args, 'checkpoint-every') !== undefined) extra.push({ run: { checkpointEvery: numberFlag(args, 'checkpoint-every', 1, { integer: true, min: 1 }) } });
+    const extra = runOverrides(args, ['run', 'stage2Steps']);
     if (stringFlag(args, 'lambda-cls') !== undefined) extra.push({ preset: { stage2: { lambdaCls: numberFlag(args, 'lambda-cls', 0.1, { min: 0 }) } } });
     const cfg = await configFromArgs(args, extra);
     const lm = await loadManifestFile(requiredFlag(args, 'manifest'));

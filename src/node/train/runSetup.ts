@@ -187,3 +187,29 @@ export async function writeRunConfig(outDir: string, cfg: RunConfig, command: Re
 export function cropGeometry(preset: { patch: [number, number, number]; spacingMm: number }): { patch: [number, number, number]; spacingMm: number } {
   return { patch: [preset.patch[2], preset.patch[1], preset.patch[0]], spacingMm: preset.spacingMm };
 }
+
+/** Flags every training command takes, besides the config flags. */
+export const TRAIN_FLAGS = {
+  manifest: { type: 'string' },
+  out: { type: 'string' },
+  fold: { type: 'string' },
+  steps: { type: 'string' },
+  'checkpoint-every': { type: 'string' },
+  resume: { type: 'boolean' },
+  cache: { type: 'string' },
+} as const satisfies Record<string, FlagSpec>;
+
+/**
+ * Config overrides from --steps (written at `stepsAt`, a path such as ['preset', 'stage1',
+ * 'totalSteps']) and --checkpoint-every.
+ */
+export function runOverrides(args: ParsedArgs, stepsAt: string[]): Record<string, unknown>[] {
+  const extra: Record<string, unknown>[] = [];
+  if (stringFlag(args, 'steps') !== undefined) {
+    const steps = numberFlag(args, 'steps', 1, { integer: true, min: 1 });
+    extra.push(stepsAt.reduceRight<unknown>((inner, key) => ({ [key]: inner }), steps) as Record<string, unknown>);
+  }
+  if (stringFlag(args, 'checkpoint-every') !== undefined)
+    extra.push({ run: { checkpointEvery: numberFlag(args, 'checkpoint-every', 1, { integer: true, min: 1 }) } });
+  return extra;
+}
