@@ -8,6 +8,9 @@ import { LabViewer } from './LabViewer.ts';
 import { useLabStore, type JobKind } from './labStore.ts';
 import { toCsv, toJson } from './helpers.ts';
 import type { LabToMain, MainToLab, ModelSlot, ViewResult } from './messages.ts';
+import { getCheckpointLibrary, setCheckpointLibrary, useCheckpointStore } from '../checkpoints/checkpointStore.ts';
+import { IndexedDbCheckpointLibrary } from '../checkpoints/indexedDb.ts';
+import { checkpointFileName, nameOfFile } from '../checkpoints/format.ts';
 
 export const DEMO_MODELS = {
   generator: 'models/demo-generator.safetensors',
@@ -47,6 +50,8 @@ export class LabService {
   private viewerReady = false;
   private baseline: number | null = null;
   private offs: (() => void)[] = [];
+  /** The checkpoint file behind each loaded slot (as the Node CLI reads it), for save and download. */
+  private files: Partial<Record<ModelSlot, { bytes: Uint8Array; fileName: string }>> = {};
 
   constructor(private readonly main: ViewerController) {}
 
@@ -69,6 +74,8 @@ export class LabService {
       this.main.events.on('labelsLoaded', () => this.syncCase()),
     );
     this.syncCase();
+    if (!getCheckpointLibrary()) setCheckpointLibrary(new IndexedDbCheckpointLibrary());
+    void useCheckpointStore.getState().refresh();
     void this.loadDemoModels();
   }
 
@@ -168,8 +175,15 @@ export class LabService {
     // A paper-size checkpoint (19 M parameters) takes a while to parse and upload: show it.
     store().startJob('model', requestId, 1, `loading ${fileName}`);
     try {
-      const r = await this.request({ type: 'loadModel', requestId, slot, fileName, bytes }, [bytes.buffer]);
-      if (r.type === 'modelLoaded') for (const info of r.infos) store().setModel(info);
+      // Not transferred: the page keeps the file for "save to browser" and "download".
+      const r = await this.request({ type: 'loadModel', requestId, slot, fileName, bytes });
+      if (r.type === 'modelLoaded') {
+        const file = r.checkpoint ? { bytes: r.checkpoint, fileName: `${nameOfFile(fileName)}-freetumor.safetensors` } : { bytes, fileName };
+        for (const info of r.infos) {
+          this.files[info.slot] = file;
+          store().setModel(info);
+        }
+      }
     } finally {
       store().endJob(requestId);
     }
@@ -194,6 +208,44 @@ export class LabService {
   unload(slot: ModelSlot): void {
     this.post({ type: 'unloadModel', slot });
     store().unloadModel(slot);
+    delete this.files[slot];
+  }
+
+  /** The checkpoint file the model in `slot` came from (null when the slot is empty). */
+  checkpointFile(slot: ModelSlot): { bytes: Uint8Array; fileName: string } | null {
+    return this.files[slot] ?? null;
+  }
+
+  /** Save the checkpoint of the model in `slot` to the browser's checkpoint library. */
+  async saveToLibrary(slot: ModelSlot): Promise<void> {
+    const f = this.files[slot];
+    if (!f) return void useCheckpointStore.getState().setError(`No ${slot} is loaded: nothing to save.`);
+    await useCheckpointStore.getState().save(f.bytes, { name: nameOfFile(f.fileName), source: f.fileName });
+  }
+
+  /** Download the checkpoint of the model in `slot`: the same file the CLI writes and reads. */
+  downloadSlot(slot: ModelSlot): void {
+    const f = this.files[slot];
+    if (f) downloadBlob(f.bytes as BlobPart, checkpointFileName(f.fileName), 'application/octet-stream');
+  }
+
+  /** Load a saved checkpoint into `slot` (the usual role / architecture checks apply). */
+  async loadFromLibrary(id: string, slot: ModelSlot): Promise<void> {
+    const running = store().progress;
+    if (running && running.kind !== 'model') return void store().setModelError('Wait for the running job to finish (or cancel it) before loading models.');
+    const got = await useCheckpointStore.getState().load(id);
+    if (!got) return;
+    try {
+      await this.loadBytes(got.bytes, checkpointFileName(got.entry.name), slot);
+    } catch (err) {
+      store().setModelError(`Refused: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  /** Download a saved checkpoint (verified against its SHA-256 first). */
+  async downloadSaved(id: string): Promise<void> {
+    const got = await useCheckpointStore.getState().load(id);
+    if (got) downloadBlob(got.bytes as BlobPart, checkpointFileName(got.entry.name), 'application/octet-stream');
   }
 
   private ready(): string | null {

@@ -14,6 +14,7 @@ import { selectNetworks } from './modelLoading.ts';
 import { isFreeTumorCheckpoint, torchToCheckpoint, type TorchCard } from './torchImport.ts';
 import { LAB_BACKEND_ORDER, type CaseFilesMsg, type LabBackendName, type LabToMain, type MainToLab, type ModelInfo, type ModelSlot } from './messages.ts';
 import { batchSeed } from './helpers.ts';
+import { checkpointBytes } from '../checkpoints/format.ts';
 
 const scope = self as unknown as {
   postMessage(m: LabToMain, transfer?: Transferable[]): void;
@@ -134,7 +135,8 @@ function rebuildNetworks(): void {
 
 async function loadModel(requestId: number, slot: ModelSlot | 'auto', fileName: string, bytes: Uint8Array): Promise<void> {
   if (!(await ready)) throw new Error('no tfjs backend could start in this browser');
-  const ck = isFreeTumorCheckpoint(bytes) ? readCheckpoint(bytes) : torchToCheckpoint(bytes, fileName, slotCard(slot));
+  const native = isFreeTumorCheckpoint(bytes);
+  const ck = native ? readCheckpoint(bytes) : torchToCheckpoint(bytes, fileName, slotCard(slot));
   const loaded: Parameters<typeof selectNetworks>[3] = {};
   for (const [k, s] of Object.entries(slots) as [ModelSlot, SlotState][]) {
     loaded[k] = { config: s.ck.manifest.networks[s.networkName].config, labelScheme: s.info.labelScheme, patch: s.info.patch, spacingMm: s.info.spacingMm };
@@ -148,7 +150,10 @@ async function loadModel(requestId: number, slot: ModelSlot | 'auto', fileName: 
     slots[c.slot] = { ck, networkName: c.networkName, info: c.info, net };
     infos.push(c.info);
   }
-  post({ type: 'modelLoaded', requestId, infos });
+  // The page keeps the checkpoint file of what it loaded (save to the browser, download); converted
+  // PyTorch weights become a FreeTumor checkpoint file first.
+  const checkpoint = native ? undefined : checkpointBytes(ck);
+  post({ type: 'modelLoaded', requestId, infos, checkpoint }, checkpoint ? [checkpoint.buffer] : []);
 }
 
 /** The card of the model in `slot`, for PyTorch weights of the same architecture. */

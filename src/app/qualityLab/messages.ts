@@ -94,7 +94,8 @@ export interface ViewResult {
 export type LabToMain =
   | { type: 'backend'; backend: LabBackendName; failures: { name: string; error: string }[]; reason: string | null }
   | { type: 'backendFailed'; failures: { name: string; error: string }[] }
-  | { type: 'modelLoaded'; requestId: number; infos: ModelInfo[] }
+  /** `checkpoint`: the FreeTumor checkpoint file of weights that arrived in another format (PyTorch), for saving / download. */
+  | { type: 'modelLoaded'; requestId: number; infos: ModelInfo[]; checkpoint?: Uint8Array }
   | { type: 'progress'; requestId: number; done: number; total: number; phase: string }
   | { type: 'single'; requestId: number; view: ViewResult }
   | { type: 'batchItem'; requestId: number; item: LabItem; thumb: Thumbnail }

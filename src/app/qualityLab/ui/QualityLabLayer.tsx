@@ -9,6 +9,7 @@ import { BOTH_COLOR, M_COLOR, S_COLOR } from '../LabViewer.ts';
 import { sortByP } from '../helpers.ts';
 import type { LabItem, ModelInfo, ModelSlot, Thumbnail } from '../messages.ts';
 import { PHistogram, PassRateCurve } from './charts.tsx';
+import { SavedCheckpoints, SlotCheckpointButtons } from './SavedCheckpoints.tsx';
 
 const fmtP = (p: number) => (Number.isFinite(p) ? p.toFixed(3) : 'undefined');
 const rgb = (c: [number, number, number]) => `rgb(${c.join(',')})`;
@@ -58,6 +59,7 @@ function ModelCard({ slot, info }: { slot: ModelSlot; info: ModelInfo | undefine
           </dd>
         </dl>
       ) : null}
+      {info ? <SlotCheckpointButtons slot={slot} /> : null}
       {info ? (
         <details className="ql-card-more">
           <summary>model card</summary>
@@ -260,6 +262,7 @@ export function QualityLabLayer() {
             </p>
           ) : null}
         </section>
+        <SavedCheckpoints />
         <section>
           <h3>Single tumour</h3>
           <div className="ql-row">
