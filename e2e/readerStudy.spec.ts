@@ -1,5 +1,7 @@
 /**
- * Issue 7: a blinded reader study end to end. Prepare 6 items on the demo CT, answer 3, reload,
+ * Issue 7: a blinded reader study end to end. Prepare 6 items on the demo CT (the 3 synthetic ones
+ * made by the bundled demo G and scored by the demo S in the study worker, each with a finite P and a
+ * pass flag at the T set here; whatever the demo models' quality, only consistency is checked), answer 3, reload,
  * resume at item 4 with the 3 answers kept (IndexedDB), finish, and check that the exported CSV
  * (one row per answer) and the JSON summary agree, recomputing the summary here from the CSV.
  *
@@ -131,9 +133,25 @@ test('reader study: prepare 6 items, answer 3, reload and resume at 4, finish; C
   await page.getByTestId('rs-seed').fill('7');
   await page.getByTestId('rs-real-count').fill('3');
   await page.getByTestId('rs-synthetic-count').fill('3');
+  // Synthetic items by the bundled demo G + S (loaded into the study worker), quality-tested at T = 0.5.
+  await expect(page.getByTestId('rs-model-generator-name')).toHaveText('demo-generator.safetensors', { timeout: 60_000 });
+  await expect(page.getByTestId('rs-model-segmentor-name')).toHaveText('demo-segmentor.safetensors');
+  await expect(page.getByTestId('rs-synthesis-generator')).toBeChecked();
+  await page.getByTestId('rs-threshold').fill('0.5');
+  await expect(page.getByTestId('rs-mix')).toHaveValue('balanced');
+  await page.getByTestId('rs-max-attempts').fill('6');
+  await page.screenshot({ path: `${ARTIFACTS}/reader-study-prepare-models.png`, fullPage: true });
+  // Cancel stops the worker's build: no study.
   await page.getByTestId('rs-build').click();
-  await expect(page.getByTestId('rs-study-items')).toHaveText('6', { timeout: 60_000 });
+  await page.getByTestId('rs-build-cancel').click();
+  await expect(page.getByTestId('rs-prepare-error')).toHaveText('Cancelled: no study was made.', { timeout: 30_000 });
+  await page.getByTestId('rs-build').click();
+  await expect(page.getByTestId('rs-build-progress')).toBeVisible();
+  await expect(page.getByTestId('rs-study-items')).toHaveText('6', { timeout: 120_000 });
   await expect(page.getByTestId('rs-mechanics-banner')).toBeVisible();
+  await expect(page.getByTestId('rs-study-synthesis')).toContainText('demo-generator.safetensors');
+  await expect(page.getByTestId('rs-study-synthesis')).toContainText('T = 0.5');
+  await expect(page.getByTestId('rs-study-synthesis')).toContainText(/balanced: asked 2 passing \+ 1 failing, got \d \+ \d after [3-6] of at most 6 candidates/);
   await page.screenshot({ path: `${ARTIFACTS}/reader-study-home.png` });
 
   // Read: reader id, then three answers from the keyboard.
@@ -141,7 +159,7 @@ test('reader study: prepare 6 items, answer 3, reload and resume at 4, finish; C
   await page.getByTestId('rs-start').click();
   await expect(page.getByTestId('rs-canvas')).toHaveAttribute('data-shown', 'item-01');
   // Blinding: nothing on the reading screen names the case, the organ or the provenance.
-  await expect(page.getByTestId('reader-study')).not.toContainText(/liver|kidney|pancreas|example_ct|mechanics|labels\.nii|synthetic-handcrafted/i);
+  await expect(page.getByTestId('reader-study')).not.toContainText(/liver|kidney|pancreas|example_ct|mechanics|labels\.nii|synthetic-handcrafted|synthetic-generator|safetensors|passed|failed/i);
   await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
   await page.screenshot({ path: `${ARTIFACTS}/reader-study-reading.png` });
   for (let n = 0; n < 3; n++) await answer(page, n + 1, KEYS[n], CONF[n]);
@@ -188,7 +206,18 @@ test('reader study: prepare 6 items, answer 3, reload and resume at 4, finish; C
   expect(rows[4].comment).toBe(COMMENT);
   expect(rows.filter((r) => r.truth === 'real')).toHaveLength(3);
   expect(rows.filter((r) => r.truth === 'real').every((r) => r.provenance === 'mechanics-test')).toBe(true);
-  expect(rows.filter((r) => r.truth === 'synthetic').every((r) => r.quality_status === 'not-tested' && r.quality_p === '')).toBe(true);
+  // Synthetic items: a finite P and a pass flag consistent with it at T = 0.5; real items: n/a.
+  const synRows = rows.filter((r) => r.truth === 'synthetic');
+  for (const r of synRows) {
+    const p = Number(r.quality_p);
+    expect(r.quality_p).not.toBe('');
+    expect(Number.isFinite(p) && p >= 0 && p <= 1, `P ${r.quality_p}`).toBe(true);
+    expect(r.quality_pass).toBe(p >= 0.5 ? 'true' : 'false');
+    expect(r.quality_status).toBe(p >= 0.5 ? 'passed' : 'failed');
+    expect(r.quality_threshold).toBe('0.5');
+    expect(r.provenance).toBe('synthetic-generator');
+  }
+  expect(rows.filter((r) => r.truth === 'real').every((r) => r.quality_status === 'n/a' && r.quality_p === '')).toBe(true);
   expect(rows.every((r) => Number(r.time_ms) > 0)).toBe(true);
 
   // Recompute from the CSV alone.
@@ -218,7 +247,12 @@ test('reader study: prepare 6 items, answer 3, reload and resume at 4, finish; C
   expect(bySize.reduce((a, s) => a + s.n, 0)).toBe(6);
   const byOrgan = Object.values(summary.pooled.byOrgan) as { n: number }[];
   expect(byOrgan.reduce((a, s) => a + s.n, 0)).toBe(6);
-  expect(summary.pooled.byQuality['not-tested'].n).toBe(6);
+  // Quality groups: each holds its synthetic items plus all 3 real items.
+  const byQuality = summary.pooled.byQuality as Record<string, { n: number }>;
+  expect(Object.keys(byQuality).every((q) => q === 'passed' || q === 'failed')).toBe(true);
+  for (const [q, g] of Object.entries(byQuality)) expect(g.n, q).toBe(3 + synRows.filter((r) => r.quality_status === q).length);
+  expect(summary.synthesis).toMatchObject({ method: 'generator', threshold: 0.5, mix: 'balanced', models: { generator: { fileName: 'demo-generator.safetensors' } } });
+  expect(summary.synthesis.models.segmentor.sha256).toMatch(/^[0-9a-f]{64}$/);
 
   // Pooling: a second reader's answers file (made here from R1's rows, last two calls flipped).
   const r2 = rows.map((r, n) => ({

@@ -5,6 +5,12 @@ import { countParams } from '../../models/unet.ts';
 import type { Vec3 } from '../../core/volume.ts';
 import type { ModelInfo, ModelSlot } from './messages.ts';
 
+/** The bundled demo models, relative to the app's base URL (the same paths as labService's DEMO_MODELS; the reader study fetches them from here). */
+export const DEMO_MODELS = {
+  generator: 'models/demo-generator.safetensors',
+  segmentor: 'models/demo-segmentor.safetensors',
+} as const;
+
 const KNOWN_SCHEMES: LabelScheme[] = ['universal', 'specialist'];
 
 function isVec3(v: unknown): v is Vec3 {

@@ -15,7 +15,7 @@ import {
 } from '../../core/readerStudy/statistics.ts';
 import { SIZE_CLASSES } from '../../core/tumor/sizeClasses.ts';
 import { ORGANS } from '../../core/labels.ts';
-import type { Answer, ItemKey, QualityStatus, Study, Truth } from './types.ts';
+import type { Answer, ItemKey, QualityStatus, Study, SynthesisRecord, Truth } from './types.ts';
 
 export interface Joined {
   answer: Answer;
@@ -60,6 +60,8 @@ export interface StudyResults {
   studyId: string;
   title: string;
   mechanicsTest: boolean;
+  /** How the synthetic items were made (models, T, the mix asked and got); null for older studies. */
+  synthesis: SynthesisRecord | null;
   items: number;
   realItems: number;
   syntheticItems: number;
@@ -129,7 +131,7 @@ function rocOf(joined: readonly Joined[]): { fpr: number; tpr: number }[] {
 }
 
 /** Answers of several readers (each reader's answers: one per item at most) against the key. */
-export function computeResults(study: Pick<Study, 'id' | 'title' | 'mechanicsTest' | 'key'>, answers: readonly Answer[]): StudyResults {
+export function computeResults(study: Pick<Study, 'id' | 'title' | 'mechanicsTest' | 'key'> & { synthesis?: SynthesisRecord | null }, answers: readonly Answer[]): StudyResults {
   if (!study.key) throw new Error('this study file has no answer key: results need the researcher\'s copy of the study');
   const keyOf = new Map(study.key.map((k) => [k.itemId, k]));
   const joined: Joined[] = [];
@@ -142,6 +144,10 @@ export function computeResults(study: Pick<Study, 'id' | 'title' | 'mechanicsTes
   }
   if (foreign) notes.push(`${foreign} answer(s) for items not in this study were left out.`);
   if (study.mechanicsTest) notes.push('Mechanics test: some "real" items are drawn labels, not tumours. These numbers test the software and say nothing about realism.');
+  const syn = study.synthesis ?? null;
+  if (syn?.method === 'generator') {
+    notes.push(`Synthetic items: generator ${syn.models?.generator.fileName ?? '?'} + segmentor ${syn.models?.segmentor.fileName ?? '?'}, quality test at T = ${syn.threshold}; ${syn.report}.`);
+  }
   notes.push('Pooled statistics treat every answer as one rating; answers of different readers on the same item are not independent, so the pooled binomial p is optimistic.');
   const readers = [...new Set(joined.map((j) => j.answer.readerId))].sort();
   const keys = study.key;
@@ -164,6 +170,7 @@ export function computeResults(study: Pick<Study, 'id' | 'title' | 'mechanicsTes
     studyId: study.id,
     title: study.title,
     mechanicsTest: study.mechanicsTest,
+    synthesis: syn,
     items: keys.length,
     realItems: keys.filter((k) => k.truth === 'real').length,
     syntheticItems: keys.filter((k) => k.truth === 'synthetic').length,
@@ -186,7 +193,7 @@ export function resultsJson(results: StudyResults): string {
 
 export const CSV_COLUMNS = [
   'study_id', 'reader_id', 'item_id', 'position', 'truth', 'call', 'confidence', 'synthetic_score', 'correct',
-  'time_ms', 'answered_at', 'organ', 'size_class', 'provenance', 'quality_status', 'quality_p', 'quality_pass', 'comment',
+  'time_ms', 'answered_at', 'organ', 'size_class', 'provenance', 'quality_status', 'quality_p', 'quality_pass', 'quality_threshold', 'comment',
 ] as const;
 
 function csvCell(v: string | number | boolean | null): string {
@@ -207,7 +214,7 @@ export function answersCsv(study: Pick<Study, 'id' | 'key'>, answers: readonly A
         a.studyId, a.readerId, a.itemId, a.position, k?.truth ?? '', a.call, a.confidence,
         rating ? syntheticScore(rating) : '', k ? k.truth === a.call : '', Math.round(a.timeMs), a.answeredAt,
         k?.organ ?? '', k?.sizeClass ?? '', k?.provenance ?? '', k ? qualityStatus(k) : '', k?.quality.p ?? null,
-        k?.quality.pass ?? null, a.comment,
+        k?.quality.pass ?? null, k?.quality.threshold ?? null, a.comment,
       ].map(csvCell).join(',');
     });
   return [CSV_COLUMNS.join(','), ...rows].join('\n') + '\n';

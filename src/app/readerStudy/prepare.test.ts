@@ -104,7 +104,22 @@ describe('study file', () => {
     const pkg = parseStudy(serializeStudy(withoutKey(study)));
     expect(pkg.key).toBeNull();
     expect(serializeStudy(withoutKey(study))).not.toMatch(/synthetic|real-annotation|mechanics-test|liver/);
+    expect(study.synthesis).toMatchObject({ method: 'handcrafted', threshold: null, models: null, got: { notTested: 1 } });
     expect(() => parseStudy('{"format":"x"}')).toThrow(/format/);
     expect(() => parseStudy('nope')).toThrow(/JSON/);
+  });
+});
+
+describe('older study files', () => {
+  it('import without synthesis record, threshold or models (written before the quality test ran)', async () => {
+    const study = await buildStudy([tinyCase({ tumours: [[18, 24, 24]] })], opts({ syntheticCount: 1, sizeClasses: ['tiny'] }));
+    const raw = JSON.parse(serializeStudy(study));
+    delete raw.synthesis;
+    for (const k of raw.key) k.quality = { p: null, pass: null, note: 'not tested (the generator-based quality test is not run yet)' };
+    const old = parseStudy(JSON.stringify(raw));
+    expect(old.synthesis).toBeNull();
+    expect(old.key!.every((k) => k.quality.pass === null && k.quality.threshold === undefined)).toBe(true);
+    raw.key[0].quality.pass = 'yes';
+    expect(() => parseStudy(JSON.stringify(raw))).toThrow(/quality.pass/);
   });
 });

@@ -1,7 +1,8 @@
 /**
- * Build a study: real candidates from labelled cases, synthetic tumours from core handcrafted
- * synthesis, each cut to a crop centred on its lesion, shuffled from a seed. Pure apart from the
- * (async) NIfTI encoding, so it runs in Node tests and in the browser alike.
+ * Build a study: real candidates from labelled cases, synthetic tumours from a `SyntheticSource`
+ * (core handcrafted synthesis here; G + Eq. 1 scored by S in `generatorSource.ts`), each cut to a
+ * crop centred on its lesion, shuffled from a seed. Pure apart from the (async) NIfTI encoding, so
+ * it runs in Node tests and in the study worker alike.
  */
 import { ORGAN_IDS, type Organ } from '../../core/labels.ts';
 import { Rng, hashSeed } from '../../core/random.ts';
@@ -11,7 +12,8 @@ import { synthesizeHandcrafted } from '../../core/tumor/handcraftedSynthesis.ts'
 import { DEFAULT_SIZE_CLASS_CONFIG, semiAxisRangeMm, type SizeClass } from '../../core/tumor/sizeClasses.ts';
 import { spacingOf, type ImageVolume, type LabelVolume, type Mat4, type Vec3, type Volume } from '../../core/volume.ts';
 import { findCandidates, organsPresent, type Candidate } from './candidates.ts';
-import { NOT_TESTED, STUDY_FORMAT, type ItemKey, type Study, type StudyItem } from './types.ts';
+import { StudyCancelled } from './qualityMix.ts';
+import { NOT_TESTED, STUDY_FORMAT, type ItemKey, type Study, type StudyItem, type SynthesisRecord } from './types.ts';
 
 /** A case as the prepare step sees it: HU image, project-scheme labels, and what its tumours are. */
 export interface PrepCase {
@@ -35,8 +37,28 @@ export interface PrepOptions {
   organs: Organ[];
   cropVoxels: number;
   createdAt?: string;
-  /** Progress callback (items done, items total); may return a promise to yield to the UI. */
-  onProgress?: (done: number, total: number) => void | Promise<void>;
+  /** How synthetic items are made; default: handcrafted, not quality-tested. */
+  synthesis?: SyntheticSource;
+  /** Progress callback (items done, items total, what is happening); may return a promise to yield. */
+  onProgress?: (done: number, total: number, phase?: string) => void | Promise<void>;
+  /** Checked between items / candidates: true stops the build with a StudyCancelled error. */
+  shouldStop?: () => boolean;
+}
+
+/** One finished item before numbering: its key and its crop. */
+export interface Cropped {
+  key: Omit<ItemKey, 'itemId'>;
+  crop: Volume<Int16Array>;
+}
+
+/** Makes a study's synthetic items (and says how). */
+export interface SyntheticSource {
+  make(
+    cases: readonly PrepCase[],
+    opts: PrepOptions,
+    /** Synthetic items kept so far and a phase text. */
+    progress: (kept: number, phase: string) => Promise<void>,
+  ): Promise<{ items: Cropped[]; record: SynthesisRecord }>;
 }
 
 export const READING_WINDOW = { width: 400, level: 40 } as const;
@@ -67,19 +89,14 @@ async function encodeCrop(vol: Volume<Int16Array>): Promise<Uint8Array> {
   return writeNifti(vol, { datatype: 'int16', gzip: true, fileName: 'item.nii.gz' });
 }
 
-interface Planned {
+export interface Planned {
   key: Omit<ItemKey, 'itemId'>;
   /** The image to crop from (the case, or the case with one synthetic tumour pasted in). */
   image: ImageVolume;
 }
 
-interface Cropped {
-  key: Omit<ItemKey, 'itemId'>;
-  crop: Volume<Int16Array>;
-}
-
 /** Tumour labels removed (set to 0): synthetic tumours are placed in organ tissue, never on a real tumour. */
-function withoutTumours(label: LabelVolume): LabelVolume {
+export function withoutTumours(label: LabelVolume): LabelVolume {
   const tumourIds = new Set(Object.values(ORGAN_IDS).map((o) => o.tumor));
   const data = new Uint8Array(label.data);
   for (let n = 0; n < data.length; n++) if (tumourIds.has(data[n])) data[n] = 0;
@@ -163,37 +180,74 @@ export function planSynthetic(cases: readonly PrepCase[], opts: Pick<PrepOptions
   return out;
 }
 
+export const cropOf = (p: Planned, cropVoxels: number): Cropped => ({ key: p.key, crop: lesionCrop(p.image, p.key.centreVoxel, cropVoxels) });
+
+/** Core handcrafted synthesis, organs and size classes in turn, a tumour that does not fit redrawn (5 tries). */
+export const handcraftedSource: SyntheticSource = {
+  async make(cases, opts, progress) {
+    const synth = planSynthetic(cases, opts);
+    const items: Cropped[] = [];
+    let attempts = 0;
+    for (const [n, s] of synth.entries()) {
+      let made: Planned | null = null;
+      let lastErr: unknown = null;
+      // A tumour can fail to fit (small organ, big class): redraw with the next sub-seed.
+      for (let attempt = 0; attempt < 5 && !made; attempt++) {
+        if (opts.shouldStop?.()) throw new StudyCancelled();
+        attempts++;
+        try {
+          made = synthesizeOne(cases[s.caseIndex], s.organ, s.sizeClass, hashSeed(opts.seed, 'synthetic', n, attempt));
+        } catch (err) {
+          lastErr = err;
+        }
+      }
+      if (!made) throw new Error(`synthetic tumour ${n + 1} (${s.sizeClass}, ${s.organ}) failed: ${lastErr instanceof Error ? lastErr.message : String(lastErr)}`);
+      // Keep only the crop: a whole synthetic scan per item would pile up.
+      items.push(cropOf(made, opts.cropVoxels));
+      await progress(items.length, `handcrafted tumour ${items.length} of ${synth.length}`);
+    }
+    const n = items.length;
+    return {
+      items,
+      record: {
+        method: 'handcrafted',
+        threshold: null,
+        models: null,
+        mix: 'any',
+        requested: { total: n, pass: null, fail: null },
+        got: { pass: 0, fail: 0, notTested: n },
+        attempts,
+        maxAttempts: 5 * n,
+        report: `handcrafted: ${n} not quality-tested`,
+      },
+    };
+  },
+};
+
 export async function buildStudy(cases: readonly PrepCase[], opts: PrepOptions): Promise<Study> {
   if (!Number.isInteger(opts.cropVoxels) || opts.cropVoxels < 8 || opts.cropVoxels > 256) throw new RangeError(`crop size must be 8–256 voxels, got ${opts.cropVoxels}`);
   const rng = new Rng(hashSeed(opts.seed, 'reader-study'));
   // Real: every candidate of every case, a seeded choice of realCount of them.
   const realPool = cases.flatMap((c) => findCandidates(c.label).map((cand) => ({ c, cand })));
   const reals = rng.shuffle([...realPool]).slice(0, Math.max(0, opts.realCount));
-  const synth = planSynthetic(cases, opts);
-  const total = reals.length + synth.length;
+  const synthCount = Math.max(0, opts.syntheticCount);
+  // Checks organs / size classes up front (throws when no case has a chosen organ).
+  planSynthetic(cases, opts);
+  const total = reals.length + synthCount;
   if (total === 0) throw new Error('the study would have no items: load a labelled case or ask for synthetic tumours');
   const planned: Cropped[] = [];
-  const cropOf = (p: Planned): Cropped => ({ key: p.key, crop: lesionCrop(p.image, p.key.centreVoxel, opts.cropVoxels) });
   let done = 0;
   for (const { c, cand } of reals) {
-    planned.push(cropOf(realPlan(c, cand)));
-    await opts.onProgress?.(++done, total);
+    if (opts.shouldStop?.()) throw new StudyCancelled();
+    planned.push(cropOf(realPlan(c, cand), opts.cropVoxels));
+    await opts.onProgress?.(++done, total, `real item ${done} of ${reals.length}`);
   }
-  for (const [n, s] of synth.entries()) {
-    let made: Planned | null = null;
-    let lastErr: unknown = null;
-    // A tumour can fail to fit (small organ, big class): redraw with the next sub-seed.
-    for (let attempt = 0; attempt < 5 && !made; attempt++) {
-      try {
-        made = synthesizeOne(cases[s.caseIndex], s.organ, s.sizeClass, hashSeed(opts.seed, 'synthetic', n, attempt));
-      } catch (err) {
-        lastErr = err;
-      }
-    }
-    if (!made) throw new Error(`synthetic tumour ${n + 1} (${s.sizeClass}, ${s.organ}) failed: ${lastErr instanceof Error ? lastErr.message : String(lastErr)}`);
-    // Keep only the crop: a whole synthetic scan per item would pile up.
-    planned.push(cropOf(made));
-    await opts.onProgress?.(++done, total);
+  let synthesis: SynthesisRecord | null = null;
+  if (synthCount > 0) {
+    const source = opts.synthesis ?? handcraftedSource;
+    const made = await source.make(cases, { ...opts, syntheticCount: synthCount }, (kept, phase) => Promise.resolve(opts.onProgress?.(reals.length + kept, total, phase)));
+    planned.push(...made.items);
+    synthesis = made.record;
   }
   rng.shuffle(planned);
   const items: StudyItem[] = [];
@@ -216,5 +270,6 @@ export async function buildStudy(cases: readonly PrepCase[], opts: PrepOptions):
     mechanicsTest: key.some((k) => k.provenance === 'mechanics-test'),
     items,
     key,
+    synthesis,
   };
 }

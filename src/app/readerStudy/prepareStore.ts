@@ -2,8 +2,12 @@
 import { create } from 'zustand';
 import type { Organ } from '../../core/labels.ts';
 import type { SizeClass } from '../../core/tumor/sizeClasses.ts';
+import type { ModelSlot } from '../qualityLab/messages.ts';
 import { findCandidates, organsPresent } from './candidates.ts';
-import { buildStudy, type PrepCase } from './prepare.ts';
+import type { PrepCase } from './prepare.ts';
+import { StudyCancelled, type QualityMix } from './qualityMix.ts';
+import type { BuildOptions, StudyModelInfo, SynthesisChoice } from './studyMessages.ts';
+import { defaultRunner, fetchDemoModel, type BuildJob, type StudyRunner } from './studyRunner.ts';
 import { useStudyStore } from './studyStore.ts';
 import type { Study } from './types.ts';
 
@@ -23,6 +27,13 @@ export interface PrepOptionsForm {
   sizeClasses: SizeClass[];
   organs: Organ[];
   cropVoxels: number;
+  /** 'generator': G + Eq. 1, scored by S (quality test); 'handcrafted': core synthesis, not quality-tested. */
+  synthesis: 'generator' | 'handcrafted';
+  /** Quality-test threshold T (pass at P ≥ T). */
+  threshold: number;
+  mix: QualityMix;
+  /** Cap on generator candidates drawn for the mix. */
+  maxAttempts: number;
 }
 
 export const DEFAULT_PREP_OPTIONS: PrepOptionsForm = {
@@ -33,14 +44,30 @@ export const DEFAULT_PREP_OPTIONS: PrepOptionsForm = {
   sizeClasses: ['small', 'medium'],
   organs: ['liver', 'pancreas', 'kidney'],
   cropVoxels: 64,
+  synthesis: 'generator',
+  threshold: 0.7,
+  mix: 'balanced',
+  maxAttempts: 30,
 };
+
+export type ModelStatus = 'idle' | 'checking' | 'loading' | 'ready' | 'absent' | 'failed';
 
 interface PrepareState {
   cases: PrepCaseEntry[];
   options: PrepOptionsForm;
   building: boolean;
-  progress: { done: number; total: number } | null;
+  progress: { done: number; total: number; phase?: string } | null;
   error: string | null;
+  /** G and S loaded in the study worker. */
+  models: Partial<Record<ModelSlot, StudyModelInfo>>;
+  modelStatus: ModelStatus;
+  modelError: string | null;
+  /** One line on the last build's synthetic items (what the mix got), or its cancellation. */
+  lastReport: string | null;
+  /** Look for the bundled demo models (once) and load them into the study worker. */
+  loadDemoModels: (base: string) => Promise<void>;
+  loadModelFile: (slot: ModelSlot, fileName: string, bytes: Uint8Array) => Promise<void>;
+  cancel: () => void;
   addCase: (c: PrepCase & { scheme: string }) => void;
   removeCase: (key: number) => void;
   setProvenance: (key: number, p: PrepCase['tumourProvenance']) => void;
@@ -51,6 +78,19 @@ interface PrepareState {
 }
 
 let nextKey = 1;
+let runner: StudyRunner | null = null;
+let job: BuildJob | null = null;
+
+/** The runner Prepare uses (tests inject one with G and S in-process). */
+export function setStudyRunner(r: StudyRunner | null): void {
+  runner = r;
+}
+const theRunner = (): StudyRunner => (runner ??= defaultRunner());
+
+/** What Prepare sends the runner for the chosen synthesis. */
+export function synthesisChoice(o: PrepOptionsForm): SynthesisChoice {
+  return o.synthesis === 'handcrafted' ? { method: 'handcrafted' } : { method: 'generator', threshold: o.threshold, mix: o.mix, maxAttempts: o.maxAttempts };
+}
 
 export function newStudyId(at = new Date()): string {
   const stamp = at.toISOString().slice(0, 16).replace(/[-:T]/g, '');
@@ -59,7 +99,17 @@ export function newStudyId(at = new Date()): string {
   return `rs-${stamp}-${r[0].toString(16).padStart(8, '0')}`;
 }
 
-const initial = { cases: [] as PrepCaseEntry[], options: DEFAULT_PREP_OPTIONS, building: false, progress: null, error: null };
+const initial = {
+  cases: [] as PrepCaseEntry[],
+  options: DEFAULT_PREP_OPTIONS,
+  building: false,
+  progress: null,
+  error: null,
+  models: {},
+  modelStatus: 'idle' as ModelStatus,
+  modelError: null,
+  lastReport: null,
+};
 
 export const usePrepareStore = create<PrepareState>()((set, get) => ({
   ...initial,
@@ -73,31 +123,69 @@ export const usePrepareStore = create<PrepareState>()((set, get) => ({
   removeCase: (key) => set({ cases: get().cases.filter((c) => c.key !== key) }),
   setProvenance: (key, p) => set({ cases: get().cases.map((c) => (c.key === key ? { ...c, case: { ...c.case, tumourProvenance: p } } : c)) }),
   setOptions: (o) => set({ options: { ...get().options, ...o } }),
+  loadDemoModels: async (base) => {
+    const r = theRunner();
+    if (!r.canLoadModels || get().modelStatus !== 'idle') return;
+    set({ modelStatus: 'checking', modelError: null });
+    try {
+      for (const slot of ['generator', 'segmentor'] as const) {
+        if (get().models[slot]) continue;
+        const demo = await fetchDemoModel(base, slot);
+        if (!demo) continue;
+        const info = await r.loadModel(slot, demo.fileName, demo.bytes);
+        set({ models: { ...get().models, [slot]: info } });
+      }
+      const m = get().models;
+      set({ modelStatus: m.generator && m.segmentor ? 'ready' : 'absent' });
+    } catch (err) {
+      set({ modelStatus: 'failed', modelError: `Bundled demo model: ${err instanceof Error ? err.message : String(err)}` });
+    }
+    // No G and S: handcrafted synthesis is what can run (the page says why).
+    if (get().modelStatus !== 'ready') set({ options: { ...get().options, synthesis: 'handcrafted' } });
+  },
+  loadModelFile: async (slot, fileName, bytes) => {
+    set({ modelStatus: 'loading', modelError: null });
+    try {
+      if (!/\.safetensors$/i.test(fileName)) throw new Error(`${fileName}: not a .safetensors checkpoint`);
+      const info = await theRunner().loadModel(slot, fileName, bytes);
+      set({ models: { ...get().models, [slot]: info } });
+    } catch (err) {
+      set({ modelError: `Refused: ${err instanceof Error ? err.message : String(err)}` });
+    } finally {
+      const m = get().models;
+      set({ modelStatus: m.generator && m.segmentor ? 'ready' : 'absent' });
+    }
+  },
+  cancel: () => job?.cancel(),
   build: async (id = newStudyId()) => {
     const { cases, options } = get();
-    set({ building: true, error: null, progress: null });
+    if (get().building) throw new Error('a study is already being built');
+    set({ building: true, error: null, progress: null, lastReport: null });
+    const { title, seed, realCount, syntheticCount, sizeClasses, organs, cropVoxels } = options;
+    const prep: BuildOptions = { id, title, seed, realCount, syntheticCount, sizeClasses, organs, cropVoxels };
     try {
-      const study = await buildStudy(
+      if (options.synthesis === 'generator' && options.syntheticCount > 0 && !(get().models.generator && get().models.segmentor)) {
+        throw new Error('generator synthesis needs a generator (G) and a segmentor (S): load both, or choose “handcrafted, not quality-tested”');
+      }
+      job = theRunner().build(
         cases.map((c) => c.case),
-        {
-          ...options,
-          id,
-          // Yield to the browser between items so the progress shows.
-          onProgress: (done, total) => {
-            set({ progress: { done, total } });
-            return new Promise((r) => setTimeout(r, 0));
-          },
-        },
+        prep,
+        synthesisChoice(options),
+        (done, total, phase) => set({ progress: { done, total, phase } }),
       );
+      const study = await job.promise;
+      set({ lastReport: study.synthesis?.report ?? null });
       await useStudyStore.getState().setStudy(study);
       return study;
     } catch (err) {
-      set({ error: err instanceof Error ? err.message : String(err) });
+      set({ error: err instanceof StudyCancelled ? 'Cancelled: no study was made.' : err instanceof Error ? err.message : String(err) });
       throw err;
     } finally {
+      job = null;
       set({ building: false });
     }
   },
   setError: (error) => set({ error }),
-  reset: () => set({ ...initial }),
+  // Loaded models stay loaded (they live in the worker); only the page state resets.
+  reset: () => set({ ...initial, models: get().models, modelStatus: get().modelStatus }),
 }));

@@ -154,10 +154,10 @@ describe('studyStore, prepareStore and resultsStore', () => {
     const p = usePrepareStore.getState();
     p.addCase({ ...tinyCase({ tumours: [[18, 24, 24]] }), scheme: 'project' });
     expect(usePrepareStore.getState().cases[0]).toMatchObject({ organs: ['liver'], candidates: 1 });
-    usePrepareStore.getState().setOptions({ realCount: 1, syntheticCount: 1, sizeClasses: ['tiny'], organs: ['liver'], cropVoxels: 16 });
+    usePrepareStore.getState().setOptions({ realCount: 1, syntheticCount: 1, sizeClasses: ['tiny'], organs: ['liver'], cropVoxels: 16, synthesis: 'handcrafted' });
     const study = await usePrepareStore.getState().build('rs-built');
     expect(study.items).toHaveLength(2);
-    expect(usePrepareStore.getState().progress).toEqual({ done: 2, total: 2 });
+    expect(usePrepareStore.getState().progress).toMatchObject({ done: 2, total: 2 });
     expect(useStudyStore.getState().study?.id).toBe('rs-built');
     expect(useStudyStore.getState().library.map((l) => l.id)).toEqual(['rs-built']);
     usePrepareStore.getState().reset();

@@ -5,7 +5,7 @@
  */
 import { ORGANS } from '../../core/labels.ts';
 import { isSizeClass } from '../../core/tumor/sizeClasses.ts';
-import { ANSWERS_FORMAT, STUDY_FORMAT, type Answer, type AnswersFile, type ItemKey, type Study } from './types.ts';
+import { ANSWERS_FORMAT, STUDY_FORMAT, type Answer, type AnswersFile, type ItemKey, type Study, type SynthesisRecord } from './types.ts';
 
 export function toBase64(bytes: Uint8Array): string {
   let s = '';
@@ -21,8 +21,9 @@ export function fromBase64(text: string): Uint8Array {
   return out;
 }
 
+/** The reader package: no answer key and no synthesis record (its counts would tell how many items are synthetic). */
 export function withoutKey(study: Study): Study {
-  return { ...study, key: null };
+  return { ...study, key: null, synthesis: null };
 }
 
 export function serializeStudy(study: Study): string {
@@ -43,6 +44,9 @@ function checkKey(k: ItemKey, ids: Set<string>): void {
   need((ORGANS as readonly string[]).includes(k.organ), `item ${k.itemId}: unknown organ ${String(k.organ)}`);
   need(isSizeClass(k.sizeClass), `item ${k.itemId}: unknown size class ${String(k.sizeClass)}`);
   need(k.quality && (k.quality.p === null || typeof k.quality.p === 'number'), `item ${k.itemId}: quality.p must be a number or null`);
+  need(k.quality.pass === null || typeof k.quality.pass === 'boolean', `item ${k.itemId}: quality.pass must be true, false or null`);
+  // Files from before the quality test ran have no threshold / models: still valid.
+  need(k.quality.threshold === undefined || typeof k.quality.threshold === 'number', `item ${k.itemId}: quality.threshold must be a number`);
 }
 
 export function parseStudy(text: string): Study {
@@ -81,6 +85,7 @@ export function parseStudy(text: string): Study {
     mechanicsTest: raw.mechanicsTest === true,
     items,
     key,
+    synthesis: key && raw.synthesis && typeof raw.synthesis === 'object' ? (raw.synthesis as SynthesisRecord) : null,
   };
 }
 

@@ -7,6 +7,7 @@
 import type { Organ } from '../../core/labels.ts';
 import type { SizeClass } from '../../core/tumor/sizeClasses.ts';
 import type { Vec3 } from '../../core/volume.ts';
+import type { QualityMix } from './qualityMix.ts';
 
 export type Truth = 'real' | 'synthetic';
 
@@ -14,16 +15,38 @@ export type Truth = 'real' | 'synthetic';
  * Where an item comes from. 'real-annotation': a tumour label the researcher vouches for as a real
  * tumour. 'mechanics-test': a label drawn to test the software, NOT a tumour (no redistributable CT
  * with a real tumour label ships with this repo). 'synthetic-handcrafted': made here by core
- * handcrafted synthesis.
+ * handcrafted synthesis (not quality-tested). 'synthetic-generator': made by the generator G with
+ * Eq. 1 and scored by the segmentor S (the quality test).
  */
-export type Provenance = 'real-annotation' | 'mechanics-test' | 'synthetic-handcrafted';
+export type Provenance = 'real-annotation' | 'mechanics-test' | 'synthetic-handcrafted' | 'synthetic-generator';
+
+/** A checkpoint a study's synthetic items were made / scored with. */
+export interface ModelRef {
+  fileName: string;
+  /** SHA-256 (hex) of the checkpoint file's bytes. */
+  sha256: string;
+  networkName: string;
+  /** Training step in the checkpoint's manifest. */
+  step: number;
+}
+
+export interface QualityModels {
+  generator: ModelRef;
+  segmentor: ModelRef;
+}
 
 /** The quality test (generator-based discriminator) result; all null when it was not computed. */
 export interface QualityResult {
+  /** P = |M ∩ S(x̂)| / |M| on the model grid. */
   p: number | null;
+  /** P ≥ threshold. */
   pass: boolean | null;
-  /** Human-readable, e.g. "not tested (the generator-based quality test is not run yet)". */
+  /** Human-readable, e.g. "not tested (handcrafted synthesis)". */
   note: string;
+  /** T the pass decision used (absent in files written before the quality test ran). */
+  threshold?: number;
+  /** G and S that made / scored the item (absent for handcrafted items and old files). */
+  models?: QualityModels;
 }
 
 export type QualityStatus = 'passed' | 'failed' | 'not-tested' | 'n/a';
@@ -31,8 +54,27 @@ export type QualityStatus = 'passed' | 'failed' | 'not-tested' | 'n/a';
 export const NOT_TESTED: QualityResult = {
   p: null,
   pass: null,
-  note: 'not tested (the generator-based quality test is not run yet)',
+  note: 'not tested (handcrafted synthesis: no generator, no quality test)',
 };
+
+/**
+ * How a study's synthetic items were made: answer-key side (a reader package drops it, since the
+ * counts would tell a reader how many items are synthetic). Absent in files from before it existed.
+ */
+export interface SynthesisRecord {
+  method: 'generator' | 'handcrafted';
+  /** Quality-test threshold T; null for handcrafted. */
+  threshold: number | null;
+  models: QualityModels | null;
+  mix: QualityMix;
+  requested: { total: number; pass: number | null; fail: number | null };
+  got: { pass: number; fail: number; notTested: number };
+  /** Candidates drawn (generator) / tumours tried (handcrafted), and the cap on them. */
+  attempts: number;
+  maxAttempts: number;
+  /** One line for people, e.g. "balanced: asked 2 passing + 1 failing, got 0 + 3 after 30 of 30 candidates …". */
+  report: string;
+}
 
 /** The answer key for one item: researcher-only. */
 export interface ItemKey {
@@ -49,9 +91,9 @@ export interface ItemKey {
   volumeMm3: number;
   /** Real items: 'n/a' quality. Synthetic: the quality test, or not tested. */
   quality: QualityResult;
-  /** Synthetic only: the tumour seed and generator. */
+  /** Synthetic only: the tumour seed and how it was made. */
   seed?: number;
-  method?: 'handcrafted';
+  method?: 'handcrafted' | 'generator';
 }
 
 export interface StudyItem {
@@ -79,6 +121,8 @@ export interface Study {
   items: StudyItem[];
   /** The answer key, in item order; null in a reader package. */
   key: ItemKey[] | null;
+  /** How the synthetic items were made (answer-key side: null in a reader package; absent in old files). */
+  synthesis?: SynthesisRecord | null;
 }
 
 export type Confidence = 1 | 2 | 3 | 4 | 5;

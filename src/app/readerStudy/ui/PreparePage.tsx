@@ -1,9 +1,10 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { LABEL_MAPS, ORGANS, type Organ } from '../../../core/labels.ts';
 import { SIZE_CLASSES, type SizeClass } from '../../../core/tumor/sizeClasses.ts';
 import { DEMO_IMAGE, DEMO_LABELS } from '../../demoCase.ts';
 import { loadPrepCase, type SchemeChoice } from '../loadCase.ts';
-import { usePrepareStore } from '../prepareStore.ts';
+import { usePrepareStore, type ModelStatus } from '../prepareStore.ts';
+import type { StudyModelInfo } from '../studyMessages.ts';
 import { useStudyStore } from '../studyStore.ts';
 import type { PrepCase } from '../prepare.ts';
 import { errorText, fileBytes } from './download.ts';
@@ -87,9 +88,131 @@ function AddCase() {
   );
 }
 
-export function PreparePage() {
-  const { cases, options, building, progress, error } = usePrepareStore();
+const MODEL_STATUS_TEXT: Record<ModelStatus, string> = {
+  idle: '',
+  checking: 'Looking for the bundled demo models…',
+  loading: 'Loading…',
+  ready: '',
+  absent: 'No generator and segmentor loaded: load checkpoints, or use handcrafted synthesis.',
+  failed: 'The bundled demo models could not be loaded: load checkpoints, or use handcrafted synthesis.',
+};
+
+function ModelRow({ slot, info, label }: { slot: 'generator' | 'segmentor'; info: StudyModelInfo | undefined; label: string }) {
+  return (
+    <tr>
+      <td>{label}</td>
+      <td className="filename" data-testid={`rs-model-${slot}-name`}>
+        {info ? info.fileName : '–'}
+      </td>
+      <td className="mono" title={info?.sha256}>
+        {info ? `sha256 ${info.sha256.slice(0, 12)}…` : ''}
+      </td>
+      <td>{info ? `${info.networkName} · step ${info.step} · ${info.patch.join('×')} at ${info.spacingMm} mm` : ''}</td>
+      <td>
+        <label className="btn btn-small rs-file-btn">
+          Load…
+          <input
+            type="file"
+            accept=".safetensors"
+            data-testid={`rs-model-${slot}`}
+            onChange={async (e) => {
+              const f = e.target.files?.[0];
+              e.target.value = '';
+              if (f) await usePrepareStore.getState().loadModelFile(slot, f.name, new Uint8Array(await f.arrayBuffer()));
+            }}
+          />
+        </label>
+      </td>
+    </tr>
+  );
+}
+
+function SynthesisOptions() {
+  const { options, models, modelStatus, modelError } = usePrepareStore();
   const set = usePrepareStore.getState().setOptions;
+  const generator = options.synthesis === 'generator';
+  return (
+    <fieldset className="rs-checks rs-synthesis" data-testid="rs-synthesis">
+      <legend>Synthetic tumours</legend>
+      <label>
+        <input type="radio" name="rs-synthesis" checked={generator} data-testid="rs-synthesis-generator" onChange={() => set({ synthesis: 'generator' })} /> Generator G + Eq. 1,
+        quality-tested by the segmentor S
+      </label>
+      <label>
+        <input type="radio" name="rs-synthesis" checked={!generator} data-testid="rs-synthesis-handcrafted" onChange={() => set({ synthesis: 'handcrafted' })} /> Handcrafted,
+        not quality-tested
+      </label>
+      {generator ? (
+        <>
+          <table className="rs-table rs-models" data-testid="rs-models">
+            <tbody>
+              <ModelRow slot="generator" info={models.generator} label="G" />
+              <ModelRow slot="segmentor" info={models.segmentor} label="S" />
+            </tbody>
+          </table>
+          {MODEL_STATUS_TEXT[modelStatus] ? (
+            <p className="hint" data-testid="rs-model-status">
+              {MODEL_STATUS_TEXT[modelStatus]}
+            </p>
+          ) : null}
+          {modelError ? (
+            <p className="rs-error" role="alert" data-testid="rs-model-error">
+              {modelError}
+            </p>
+          ) : null}
+          <div className="rs-options">
+            <label className="rs-field">
+              <span>Quality threshold T (pass at P ≥ T)</span>
+              <input
+                type="number"
+                min={0}
+                max={1}
+                step={0.05}
+                value={options.threshold}
+                data-testid="rs-threshold"
+                onChange={(e) => {
+                  const t = Number(e.target.value);
+                  if (Number.isFinite(t)) set({ threshold: Math.min(1, Math.max(0, t)) });
+                }}
+              />
+            </label>
+            <label className="rs-field">
+              <span>Quality mix</span>
+              <select value={options.mix} data-testid="rs-mix" onChange={(e) => set({ mix: e.target.value as typeof options.mix })}>
+                <option value="balanced">balanced pass / fail</option>
+                <option value="any">as drawn (any outcome)</option>
+              </select>
+            </label>
+            <label className="rs-field">
+              <span>Candidates at most</span>
+              <input
+                type="number"
+                min={1}
+                value={options.maxAttempts}
+                data-testid="rs-max-attempts"
+                onChange={(e) => set({ maxAttempts: Math.max(1, Math.trunc(Number(e.target.value)) || 1) })}
+              />
+            </label>
+          </div>
+          <p className="hint">
+            Each candidate is placed by the position simulation, synthesised by G (Eq. 1) in the model’s crop and segmented by S; P = |M ∩ S(x̂)| / |M| and it
+            passes at P ≥ T. A balanced mix keeps ⌈n/2⌉ passing and ⌊n/2⌋ failing candidates, drawing seeded candidates until it has them or reaches the cap;
+            short of the mix, items of the other outcome stand in and the study records what it got. P, pass, T and the models’ SHA-256 go into the answer key.
+          </p>
+        </>
+      ) : (
+        <p className="hint">Core handcrafted synthesis (position simulation + SynTumor texture): every synthetic item is recorded as <strong>not tested</strong> (P empty).</p>
+      )}
+    </fieldset>
+  );
+}
+
+export function PreparePage() {
+  const { cases, options, building, progress, error, lastReport } = usePrepareStore();
+  const set = usePrepareStore.getState().setOptions;
+  useEffect(() => {
+    void usePrepareStore.getState().loadDemoModels(import.meta.env.BASE_URL);
+  }, []);
   const totalCandidates = cases.reduce((n, c) => n + c.candidates, 0);
   const build = async () => {
     try {
@@ -168,7 +291,7 @@ export function PreparePage() {
             <input type="number" min={0} value={options.realCount} onChange={(e) => set({ realCount: Math.max(0, Math.trunc(Number(e.target.value))) })} data-testid="rs-real-count" />
           </label>
           <label className="rs-field">
-            <span>Synthetic items (handcrafted)</span>
+            <span>Synthetic items</span>
             <input type="number" min={0} value={options.syntheticCount} onChange={(e) => set({ syntheticCount: Math.max(0, Math.trunc(Number(e.target.value))) })} data-testid="rs-synthetic-count" />
           </label>
           <label className="rs-field">
@@ -198,22 +321,29 @@ export function PreparePage() {
             </label>
           ))}
         </fieldset>
-        <p className="hint">
-          Quality test: the generator-based test is not available yet, so every synthetic item is recorded as <strong>not tested</strong> (P empty).
-          Synthetic tumours use core handcrafted synthesis; each item is cut to a crop centred on its lesion and stored as int16 HU.
-        </p>
+        <SynthesisOptions />
+        <p className="hint">Each item is cut to a crop centred on its lesion and stored as int16 HU; synthesis runs in a background worker.</p>
         <div className="rs-row">
           <button type="button" className="btn btn-primary" disabled={building || cases.length === 0} data-testid="rs-build" onClick={() => void build()}>
             Build study
           </button>
-          {building && progress ? (
-            <span className="muted" data-testid="rs-build-progress">
-              Item {progress.done} of {progress.total}…
-            </span>
-          ) : building ? (
-            <span className="muted">Starting…</span>
+          {building ? (
+            <>
+              <progress max={progress?.total ?? 1} value={progress?.done ?? 0} />
+              <span className="muted" data-testid="rs-build-progress">
+                {progress ? `Item ${progress.done} of ${progress.total}${progress.phase ? ` · ${progress.phase}` : ''}…` : 'Starting…'}
+              </span>
+              <button type="button" className="btn btn-small" data-testid="rs-build-cancel" onClick={() => usePrepareStore.getState().cancel()}>
+                Cancel
+              </button>
+            </>
           ) : null}
         </div>
+        {lastReport && !building ? (
+          <p className="hint" data-testid="rs-build-report">
+            Last study’s synthetic items: {lastReport}
+          </p>
+        ) : null}
         {error ? (
           <p className="rs-error" role="alert" data-testid="rs-prepare-error">
             {error}

@@ -37,6 +37,17 @@ export function StudyHome() {
               </dd>
               <dt>Key</dt>
               <dd>{study.key ? 'included (researcher copy)' : 'not in this file (reader package)'}</dd>
+              {study.synthesis ? (
+                <>
+                  <dt>Synthetic</dt>
+                  <dd data-testid="rs-study-synthesis">
+                    {study.synthesis.method === 'generator'
+                      ? `G ${study.synthesis.models?.generator.fileName ?? '?'} + S ${study.synthesis.models?.segmentor.fileName ?? '?'}, T = ${study.synthesis.threshold}; `
+                      : ''}
+                    {study.synthesis.report}
+                  </dd>
+                </>
+              ) : null}
             </dl>
             {study.mechanicsTest ? (
               <p className="rs-banner" data-testid="rs-mechanics-banner">

@@ -1,0 +1,70 @@
+/**
+ * G and S for study synthesis, loaded the way the quality lab loads them (`selectNetworks`: role,
+ * label scheme, same architecture, G and S on the same crops; PyTorch safetensors with a card via
+ * `torchToCheckpoint`), plus what a study records of them (file name, SHA-256, network, step).
+ */
+import { readCheckpoint, restoreNetwork } from '../../models/checkpoint.ts';
+import type { LabelScheme, UNetConfig } from '../../models/config.ts';
+import type { Network } from '../../models/networks.ts';
+import type { LabModels } from '../qualityLab/labCompute.ts';
+import type { ModelSlot } from '../qualityLab/messages.ts';
+import { selectNetworks } from '../qualityLab/modelLoading.ts';
+import { isFreeTumorCheckpoint, torchToCheckpoint } from '../qualityLab/torchImport.ts';
+import type { StudyModelInfo } from './studyMessages.ts';
+import type { QualityModels } from './types.ts';
+
+export interface StudyModelSlot {
+  info: StudyModelInfo;
+  config: UNetConfig;
+  net: Network;
+}
+
+export type StudyModelSlots = Partial<Record<ModelSlot, StudyModelSlot>>;
+
+export async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>);
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** Load `slot` from a checkpoint into `slots` (the previous model there is disposed). */
+export async function loadStudyModel(slots: StudyModelSlots, slot: ModelSlot, fileName: string, bytes: Uint8Array): Promise<StudyModelInfo> {
+  const sha256 = await sha256Hex(bytes);
+  const ck = isFreeTumorCheckpoint(bytes) ? readCheckpoint(bytes) : torchToCheckpoint(bytes, fileName, null);
+  // The model in this slot is being replaced: only the other slot constrains it.
+  const loaded: Parameters<typeof selectNetworks>[3] = {};
+  const other: ModelSlot = slot === 'generator' ? 'segmentor' : 'generator';
+  const o = slots[other];
+  if (o) loaded[other] = { config: o.config, labelScheme: o.info.labelScheme, patch: o.info.patch, spacingMm: o.info.spacingMm };
+  const [chosen] = selectNetworks(ck, fileName, slot, loaded);
+  const net = restoreNetwork(ck, chosen.networkName, { role: slot, config: chosen.config });
+  slots[slot]?.net.dispose();
+  const info: StudyModelInfo = {
+    slot,
+    fileName,
+    sha256,
+    networkName: chosen.networkName,
+    step: chosen.info.step,
+    patch: [...chosen.info.patch] as [number, number, number],
+    spacingMm: chosen.info.spacingMm,
+    labelScheme: chosen.info.labelScheme,
+  };
+  slots[slot] = { info, config: chosen.config, net };
+  return info;
+}
+
+export function unloadStudyModel(slots: StudyModelSlots, slot: ModelSlot): void {
+  slots[slot]?.net.dispose();
+  delete slots[slot];
+}
+
+/** The lab's model bundle and the study's record of it; throws unless both G and S are loaded. */
+export function studyModels(slots: StudyModelSlots): { lab: LabModels; refs: QualityModels } {
+  const g = slots.generator;
+  const s = slots.segmentor;
+  if (!g || !s) throw new Error('generator synthesis needs a generator (G) and a segmentor (S): load both, or choose handcrafted synthesis');
+  const ref = (x: StudyModelSlot) => ({ fileName: x.info.fileName, sha256: x.info.sha256, networkName: x.info.networkName, step: x.info.step });
+  return {
+    lab: { generator: g.net, segmentor: s.net, patch: g.info.patch, spacingMm: g.info.spacingMm, scheme: (s.info.labelScheme ?? 'universal') as LabelScheme },
+    refs: { generator: ref(g), segmentor: ref(s) },
+  };
+}

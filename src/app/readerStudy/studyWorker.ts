@@ -1,0 +1,97 @@
+// The reader study's worker: study synthesis (real crops, handcrafted tumours, or G + Eq. 1 scored
+// by S with the quality lab's compute code) runs here, never on the page. tfjs starts only when a
+// model is loaded (webgpu → webgl → cpu, fast conv3d kernels as in the lab's worker). Cancel is
+// checked between items / candidates.
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-webgpu';
+import { registerFastKernels } from '../../models/kernels/index.ts';
+import { LAB_BACKEND_ORDER } from '../qualityLab/messages.ts';
+import { generatorSource } from './generatorSource.ts';
+import { buildStudy } from './prepare.ts';
+import { StudyCancelled } from './qualityMix.ts';
+import { loadStudyModel, studyModels, unloadStudyModel, type StudyModelSlots } from './studyModels.ts';
+import type { MainToStudy, StudyToMain } from './studyMessages.ts';
+
+const scope = self as unknown as {
+  postMessage(m: StudyToMain, transfer?: Transferable[]): void;
+  onmessage: ((e: MessageEvent<MainToStudy>) => void) | null;
+};
+const post = (m: StudyToMain, transfer: Transferable[] = []) => scope.postMessage(m, transfer);
+const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+let backend: Promise<string> | null = null;
+
+function startBackend(): Promise<string> {
+  backend ??= (async () => {
+    const failures: { name: string; error: string }[] = [];
+    for (const name of LAB_BACKEND_ORDER) {
+      try {
+        if (!tf.findBackendFactory(name)) throw new Error('not registered');
+        if (!(await tf.setBackend(name))) throw new Error('failed to initialise');
+        await tf.ready();
+        if (name === 'webgpu' || name === 'cpu') registerFastKernels({ backends: [name] });
+        const out = await tf.tidy(() => tf.add(tf.tensor1d([1, 2]), tf.tensor1d([3, 4]))).data();
+        if (out[0] !== 4 || out[1] !== 6) throw new Error(`wrong result ${Array.from(out)}`);
+        post({ type: 'backend', backend: name, failures });
+        return name;
+      } catch (err) {
+        failures.push({ name, error: message(err) });
+      }
+    }
+    throw new Error(`no tfjs backend could start: ${failures.map((f) => `${f.name}: ${f.error}`).join('; ')}`);
+  })();
+  return backend;
+}
+
+const slots: StudyModelSlots = {};
+const cancelled = new Set<number>();
+
+async function build(m: Extract<MainToStudy, { type: 'build' }>): Promise<void> {
+  const { requestId } = m;
+  let synthesis;
+  if (m.synthesis.method === 'generator') {
+    await startBackend();
+    const { lab, refs } = studyModels(slots);
+    synthesis = generatorSource(lab, refs, m.synthesis);
+  }
+  try {
+    const study = await buildStudy(m.cases, {
+      ...m.options,
+      synthesis,
+      shouldStop: () => cancelled.has(requestId),
+      onProgress: async (done, total, phase) => {
+        post({ type: 'progress', requestId, done, total, phase: phase ?? '' });
+        // Let a cancel message in between items.
+        await new Promise((r) => setTimeout(r, 0));
+      },
+    });
+    post({ type: 'built', requestId, study }, study.items.map((i) => i.crop.buffer as ArrayBuffer));
+  } catch (err) {
+    if (err instanceof StudyCancelled) post({ type: 'cancelled', requestId });
+    else throw err;
+  } finally {
+    cancelled.delete(requestId);
+  }
+}
+
+scope.onmessage = (e) => {
+  const m = e.data;
+  const fail = (requestId: number | null) => (err: unknown) => post({ type: 'error', requestId, message: message(err) });
+  switch (m.type) {
+    case 'loadModel':
+      startBackend()
+        .then(() => loadStudyModel(slots, m.slot, m.fileName, m.bytes))
+        .then((info) => post({ type: 'modelLoaded', requestId: m.requestId, info }))
+        .catch(fail(m.requestId));
+      return;
+    case 'unloadModel':
+      unloadStudyModel(slots, m.slot);
+      return;
+    case 'build':
+      build(m).catch(fail(m.requestId));
+      return;
+    case 'cancel':
+      cancelled.add(m.requestId);
+      return;
+  }
+};
