@@ -5,6 +5,7 @@
  * per optimiser its step and options, the training step, the RNG state and the model card.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { Organ } from '../core/labels.ts';
 import type { LabelScheme, ModelRole, UNetConfig } from './config.ts';
 import type { Network } from './networks.ts';
 import { createClassifier, createGenerator, createSegmentor } from './networks.ts';
@@ -18,6 +19,8 @@ export interface ModelCard {
   /** Preset the networks were built from ('paper', 'tiny', or a custom name). */
   preset: string;
   labelScheme?: LabelScheme;
+  /** A specialist segmentor's organ: its classes are background, this organ, this organ's tumour. */
+  organ?: Organ;
   /** Free-form provenance: datasets, stage, commit, command line, dates. */
   provenance: Record<string, unknown>;
   description?: string;

@@ -93,6 +93,10 @@ describe('synthesizeAndScore (tiny nets, demo case, cpu)', () => {
     expect(r.item.centreVoxel).toEqual(centre);
     const small = await synthesizeAndScore(c, { generator: G, segmentor: S, patch: [16, 16, 16], spacingMm: 3, scheme: 'specialist' }, { index: 0, seed: 9, organ: 'liver', centre: null, sizeClass: 'small' });
     expect(small.item.sizeClass).toBe('small');
+    // A liver specialist cannot score a pancreas tumour: refused before any work.
+    const liverOnly = { generator: G, segmentor: S, patch: [16, 16, 16] as Vec3, spacingMm: 3, scheme: 'specialist' as const, organ: 'liver' as const };
+    await expect(synthesizeAndScore(c, liverOnly, { index: 0, seed: 9, organ: 'pancreas', centre: null })).rejects.toThrow(/liver specialist; it cannot score a pancreas tumour/);
+    expect((await synthesizeAndScore(c, liverOnly, { index: 0, seed: 9, organ: 'liver', centre: null })).item.organ).toBe('liver');
     G.dispose();
     S.dispose();
   }, 60_000);
@@ -125,6 +129,11 @@ describe('selectNetworks', () => {
     expect(() => selectNetworks(spec, 's3.safetensors', 'segmentor', { segmentor: { config: S.config, labelScheme: 'universal', patch: [16, 16, 16], spacingMm: 3 } })).toThrow(
       /specialist label scheme but the loaded one uses universal/,
     );
+    // The specialist's organ comes from its card (null where the card does not say).
+    expect(selectNetworks(spec, 's3.safetensors', 'segmentor', {})[0].info.organ).toBeNull();
+    const liverSpec = readCheckpoint(await saveCheckpoint({ networks: { S: S3 }, step: 0, card: { ...card, organ: 'liver' } }));
+    expect(selectNetworks(liverSpec, 'liver.safetensors', 'segmentor', {})[0].info.organ).toBe('liver');
+    expect(sel[1].info.organ).toBeNull();
     const far = readCheckpoint(await saveCheckpoint({ networks: { S }, step: 0, card: { preset: 'tiny', provenance: { patch: 32, spacingMm: 1.5 } } }));
     expect(() => selectNetworks(far, 'far.safetensors', 'segmentor', { generator: loadedG })).toThrow(/32×32×32 crops at 1.5 mm/);
     const nameless = readCheckpoint(await saveCheckpoint({ networks: { S }, step: 0, card: { preset: 'mine', provenance: {} } }));

@@ -36,6 +36,8 @@ export interface LabModels {
   patch: Vec3;
   spacingMm: number;
   scheme: LabelScheme;
+  /** A specialist S's organ (its card's `organ`): tumours elsewhere cannot be scored by it. */
+  organ?: Organ | null;
 }
 
 export interface Box {
@@ -141,6 +143,7 @@ export interface TumourRequest {
 /** Synthesise one tumour with G and score it with S. */
 export async function synthesizeAndScore(c: LabCase, m: LabModels, r: TumourRequest): Promise<TumourResult> {
   const t0 = performance.now();
+  if (m.organ && r.organ !== m.organ) throw new Error(`the segmentor is a ${m.organ} specialist; it cannot score a ${r.organ} tumour`);
   const dims = c.image.dims;
   const spacing = spacingOf(c.image.affine);
   const sim = simulateTumourPositions(c.label, { seed: r.seed, count: 1, organs: [r.organ], ...(r.centre ? { centres: [r.centre] } : {}), ...(r.sizeClass ? { sizeClass: r.sizeClass } : {}) }, c.image);

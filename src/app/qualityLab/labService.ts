@@ -182,6 +182,8 @@ export class LabService {
         for (const info of r.infos) {
           this.files[info.slot] = file;
           store().setModel(info);
+          // A specialist S scores its own organ only: follow it.
+          if (info.organ && store().organ !== info.organ) store().setOrgan(info.organ);
         }
       }
     } finally {

@@ -10,6 +10,7 @@ const info = (slot: 'generator' | 'segmentor'): ModelInfo => ({
   fileName: `${slot}.safetensors`,
   networkName: slot,
   role: slot,
+  organ: null,
   labelScheme: slot === 'segmentor' ? 'universal' : null,
   preset: 'tiny',
   description: null,

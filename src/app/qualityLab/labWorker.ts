@@ -168,7 +168,7 @@ function models(): LabModels {
   const g = slots.generator;
   const s = slots.segmentor;
   if (!g?.net || !s?.net) throw new Error('load a generator and a segmentor first');
-  return { generator: g.net, segmentor: s.net, patch: g.info.patch, spacingMm: g.info.spacingMm, scheme: (s.info.labelScheme ?? 'universal') as LabelScheme };
+  return { generator: g.net, segmentor: s.net, patch: g.info.patch, spacingMm: g.info.spacingMm, scheme: (s.info.labelScheme ?? 'universal') as LabelScheme, organ: s.info.organ ?? null };
 }
 
 // ---- case ----

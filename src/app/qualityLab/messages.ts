@@ -14,6 +14,8 @@ export interface ModelInfo {
   networkName: string;
   role: string;
   labelScheme: string | null;
+  /** A specialist segmentor's organ (model card `organ`); null otherwise or when the card does not say. */
+  organ: Organ | null;
   preset: string;
   description: string | null;
   provenance: Record<string, unknown>;

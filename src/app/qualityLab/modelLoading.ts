@@ -1,4 +1,5 @@
 /** Checkpoint → lab model: role / scheme / architecture checks and the geometry the model works at. */
+import { ORGANS } from '../../core/labels.ts';
 import { PRESETS, type LabelScheme, type UNetConfig } from '../../models/config.ts';
 import { assertSameArchitecture, type LoadedCheckpoint } from '../../models/checkpoint.ts';
 import { countParams } from '../../models/unet.ts';
@@ -84,6 +85,7 @@ export function selectNetworks(
         networkName,
         role: entry.role,
         labelScheme: s === 'segmentor' ? (entry.labelScheme ?? 'universal') : null,
+        organ: s === 'segmentor' && entry.labelScheme === 'specialist' && card.organ && ORGANS.includes(card.organ) ? card.organ : null,
         preset: card.preset,
         description: card.description ?? null,
         provenance: card.provenance ?? {},

@@ -127,6 +127,15 @@ describe('generator-made synthetic items', () => {
     expect(study.synthesis).toMatchObject({ mix: 'balanced', requested: { total: 2, pass: 1, fail: 1 }, got: { pass: 0, fail: 2 }, attempts: 4, maxAttempts: 4 });
     expect(study.synthesis!.report).toMatch(/got 0 \+ 2 after 4 of at most 4 candidates; .*1 failing item stands in/);
   });
+  it('a specialist S: synthetic items only in its organ; a study without that organ is refused', async () => {
+    pinS(false);
+    const { lab, refs } = studyModels(slots);
+    const liver = { ...lab, organ: 'liver' as const };
+    const study = await buildStudy([tinyCase()], opts({ realCount: 0, syntheticCount: 2, organs: ['liver', 'pancreas'], synthesis: generatorSource(liver, refs, { threshold: 0.5, mix: 'any', maxAttempts: 4 }) }));
+    expect(study.key!.map((k) => k.organ)).toEqual(['liver', 'liver']);
+    const kidney = { ...lab, organ: 'kidney' as const };
+    await expect(buildStudy([tinyCase()], opts({ realCount: 0, syntheticCount: 1, synthesis: generatorSource(kidney, refs, { threshold: 0.5, mix: 'any', maxAttempts: 2 }) }))).rejects.toThrow(/kidney specialist/);
+  });
   it('results split by quality outcome with real P values: passed and failed groups, each with every real item', async () => {
     const { lab, refs } = studyModels(slots);
     const c = tinyCase({ tumours: [[18, 24, 24], [30, 24, 24]] });

@@ -38,7 +38,10 @@ export function generatorSource(models: LabModels, refs: QualityModels, q: Quali
       const count = opts.syntheticCount;
       const maxAttempts = Math.max(count, q.maxAttempts);
       // Candidate a: organ and size class in turn (as handcrafted items), its own seed.
-      const plan = planSynthetic(cases, { ...opts, syntheticCount: maxAttempts });
+      // A specialist S scores only its own organ's tumours.
+      const organs = models.organ ? opts.organs.filter((o) => o === models.organ) : opts.organs;
+      if (!organs.length) throw new Error(`the segmentor is a ${models.organ} specialist; choose the ${models.organ} among the organs`);
+      const plan = planSynthetic(cases, { ...opts, organs, syntheticCount: maxAttempts });
       const labCases = new Map<number, LabCase>();
       const labCase = (i: number): LabCase => {
         let c = labCases.get(i);

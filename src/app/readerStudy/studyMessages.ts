@@ -1,4 +1,5 @@
 /** Messages between the reader study's prepare page and its worker (synthesis never runs on the page). */
+import type { Organ } from '../../core/labels.ts';
 import type { ModelSlot } from '../qualityLab/messages.ts';
 import type { PrepCase, PrepOptions } from './prepare.ts';
 import type { QualityMix } from './qualityMix.ts';
@@ -10,6 +11,8 @@ export interface StudyModelInfo extends ModelRef {
   patch: [number, number, number];
   spacingMm: number;
   labelScheme: string | null;
+  /** A specialist segmentor's organ: synthetic items are then placed in that organ only. */
+  organ?: Organ | null;
 }
 
 export type BuildOptions = Omit<PrepOptions, 'synthesis' | 'onProgress' | 'shouldStop'>;

@@ -47,6 +47,7 @@ export async function loadStudyModel(slots: StudyModelSlots, slot: ModelSlot, fi
     patch: [...chosen.info.patch] as [number, number, number],
     spacingMm: chosen.info.spacingMm,
     labelScheme: chosen.info.labelScheme,
+    organ: chosen.info.organ,
   };
   slots[slot] = { info, config: chosen.config, net };
   return info;
@@ -64,7 +65,7 @@ export function studyModels(slots: StudyModelSlots): { lab: LabModels; refs: Qua
   if (!g || !s) throw new Error('generator synthesis needs a generator (G) and a segmentor (S): load both, or choose handcrafted synthesis');
   const ref = (x: StudyModelSlot) => ({ fileName: x.info.fileName, sha256: x.info.sha256, networkName: x.info.networkName, step: x.info.step });
   return {
-    lab: { generator: g.net, segmentor: s.net, patch: g.info.patch, spacingMm: g.info.spacingMm, scheme: (s.info.labelScheme ?? 'universal') as LabelScheme },
+    lab: { generator: g.net, segmentor: s.net, patch: g.info.patch, spacingMm: g.info.spacingMm, scheme: (s.info.labelScheme ?? 'universal') as LabelScheme, organ: s.info.organ ?? null },
     refs: { generator: ref(g), segmentor: ref(s) },
   };
 }

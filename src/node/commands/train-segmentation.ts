@@ -124,6 +124,7 @@ export const command: CliCommand = {
         card: {
           preset: cfg.preset.name,
           labelScheme: scheme,
+          ...(scheme === 'specialist' && cfg.run.organ ? { organ: cfg.run.organ } : {}),
           description: `Stage-3 FreeTumor segmentor (${scheme}${scheme === 'specialist' ? ` ${cfg.run.organ}` : ''}), synthesis ${synthesis}, filter ${cfg.preset.quality.mode}.`,
           provenance: { stage: 3, ...cropGeometry(cfg.preset), command, generatorCard: genCk?.ck.manifest.card ?? null, filterCard: segCk?.ck.manifest.card ?? null, cases: entries.map((e) => e.id) },
         },

@@ -80,6 +80,7 @@ export const command: CliCommand = {
       card: {
         preset: cfg.preset.name,
         labelScheme: scheme,
+        ...(scheme === 'specialist' && cfg.run.organ ? { organ: cfg.run.organ } : {}),
         description: handcrafted
           ? 'Stage-1 segmentor trained on HANDCRAFTED (SynTumor-like) tumours in organ-only crops (no real tumour labels).'
           : 'Stage-1 segmentor trained on labelled tumours.',

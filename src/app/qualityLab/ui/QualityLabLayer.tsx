@@ -270,7 +270,9 @@ export function QualityLabLayer() {
               organ{' '}
               <select value={s.organ} onChange={(e) => s.setOrgan(e.target.value as Organ)} data-testid="ql-organ">
                 {ORGANS.map((o) => (
-                  <option key={o}>{o}</option>
+                  <option key={o} disabled={!!s.models.segmentor?.organ && o !== s.models.segmentor.organ} title={s.models.segmentor?.organ && o !== s.models.segmentor.organ ? `S is a ${s.models.segmentor.organ} specialist` : undefined}>
+                    {o}
+                  </option>
                 ))}
               </select>
             </label>
