@@ -1,7 +1,9 @@
 /**
  * npm run bench:conv3d [-- --size 32 --step-size 32 --reps 3 --backends cpu,webgpu --no-torch]
  *
- * GFLOP/s of each conv3d kernel and of one U-Net training step (forward + backward), tfjs's stock
+ * GFLOP/s of each conv3d kernel and of three U-Net training steps (forward + backward: the bench
+ * U-Net with conv3dTranspose upsampling, the same via src/models/unet.ts, PRESETS.tiny.segmentor
+ * with batch norm), tfjs's stock
  * kernels against src/models/kernels, per backend, and PyTorch on the same machine in the same
  * run. Best of `reps` timed runs after one warm-up; stock runs fewer reps when slow. The
  * machine is shared, so the load average is printed with the numbers.
@@ -13,7 +15,7 @@ import { initBackend, probeWebGPU } from '../src/node/backend.ts';
 import { registerConv3dTransposeGradient, registerFastKernels, restoreStockKernels } from '../src/models/kernels/index.ts';
 import { conv3dFlops, conv3dGeom } from '../src/models/kernels/geometry.ts';
 import { createUNet } from '../src/models/unet.ts';
-import type { UNetConfig } from '../src/models/config.ts';
+import { PRESETS, type UNetConfig } from '../src/models/config.ts';
 import { machineLine } from './machine.ts';
 
 function arg(name: string, dflt: string): string {
@@ -31,6 +33,9 @@ const UNET: UNetConfig = {
   kind: 'unet3d', inChannels: 1, outChannels: 2, encoder: [[16, 16], [32, 32]],
   norm: 'none', normEps: 1e-5, activation: 'relu', leakySlope: 0.01, seed: 1,
 };
+
+/** PRESETS.tiny's segmentor (encoder 4,8 | 8,16, batch norm, relu, 7 classes): the project's real layer mix. */
+const TINY: UNetConfig = PRESETS.tiny.segmentor;
 
 /**
  * The same network written with tf.conv3dTranspose for the upsampling (possible once
@@ -66,14 +71,36 @@ function mirrorNet(seed: number) {
   return { apply, variables: () => [...vars.values()], dispose: () => vars.forEach((t) => t.dispose()) };
 }
 
-/** Forward FLOPs of the U-Net's convs and its matmul upsampling at input size s³. */
-function unetForwardFlops(s: number): number {
+/**
+ * Forward FLOPs of a project U-Net's convs and its 2×2×2 stride-2 upsampling at input size s³
+ * (norm and activations not counted).
+ */
+function unetForwardFlops(cfg: UNetConfig, s: number): number {
   const c3 = (n: number, cin: number, cout: number, k = 3) => conv3dFlops(conv3dGeom([1, n, n, n, cin], [k, k, k, cin, cout], 1, 'same'));
-  const h = s / 2;
-  return c3(s, 1, 16) + c3(s, 16, 16) + c3(h, 16, 32) + c3(h, 32, 32) + 2 * h ** 3 * 32 * 8 * 32 + c3(s, 48, 16) + c3(s, 16, 16) + c3(s, 16, 2, 1);
+  let f = 0;
+  let c = cfg.inChannels;
+  const skips: number[] = [];
+  cfg.encoder.forEach((widths, l) => {
+    for (const w of widths) {
+      f += c3(s >> l, c, w);
+      c = w;
+    }
+    skips.push(c);
+  });
+  for (let l = cfg.encoder.length - 2; l >= 0; l--) {
+    f += 2 * (s >> (l + 1)) ** 3 * c * 8 * c; // each input voxel · [c, 8c]
+    let cin = c + skips[l];
+    for (let i = 0; i < 2; i++) {
+      f += c3(s >> l, cin, skips[l]);
+      cin = skips[l];
+    }
+    c = skips[l];
+  }
+  return f + c3(s, c, cfg.outChannels, 1);
 }
 /** Training step ≈ forward + input gradient + weight gradient (the first conv needs no input gradient). */
-const stepFlops = (s: number) => 3 * unetForwardFlops(s) - conv3dFlops(conv3dGeom([1, s, s, s, 1], [3, 3, 3, 1, 16], 1, 'same'));
+const stepFlops = (cfg: UNetConfig, s: number) =>
+  3 * unetForwardFlops(cfg, s) - conv3dFlops(conv3dGeom([1, s, s, s, cfg.inChannels], [3, 3, 3, cfg.inChannels, cfg.encoder[0][0]], 1, 'same'));
 
 async function time(fn: () => tf.Tensor | tf.Tensor[], reps: number): Promise<number> {
   const run = async () => {
@@ -113,12 +140,14 @@ async function benchBackend(backend: 'cpu' | 'webgpu'): Promise<Row[]> {
     ['Conv3DTranspose2x', conv3dFlops(gt), () => tf.conv3dTranspose(xt, wt, [1, S, S, S, C], 2, 'same')],
   ];
   const net = createUNet(UNET);
+  const tiny = createUNet(TINY);
   const xs = tf.randomNormal([1, SS, SS, SS, 1]) as tf.Tensor5D;
   const target = tf.randomNormal([1, SS, SS, SS, 2]);
+  const targetTiny = tf.randomNormal([1, SS, SS, SS, TINY.outChannels]);
   const mirror = mirrorNet(7);
-  const stepOf = (n: { apply(x: tf.Tensor5D): tf.Tensor5D; variables(): tf.Variable[] }) => () =>
+  const stepOf = (n: { apply(x: tf.Tensor5D): tf.Tensor5D; variables(): tf.Variable[] }, t = target) => () =>
     tf.tidy(() => {
-      const { grads } = tf.variableGrads(() => tf.mean(tf.square(tf.sub(n.apply(xs), target))) as tf.Scalar, n.variables());
+      const { grads } = tf.variableGrads(() => tf.mean(tf.square(tf.sub(n.apply(xs), t))) as tf.Scalar, n.variables());
       return Object.values(grads);
     });
   for (const [op, flops, fn] of ops) {
@@ -129,18 +158,24 @@ async function benchBackend(backend: 'cpu' | 'webgpu'): Promise<Row[]> {
     rows.push({ backend, key: op, op: `${op} ${S}³×${C}`, gflop: flops / 1e9, stock, fast });
     log(rows[rows.length - 1]);
   }
-  for (const [label, n] of [['U-Net step (conv3dTranspose up)', mirror], ['U-Net step (src/models/unet.ts)', net]] as const) {
+  const steps: [string, string, UNetConfig, () => tf.Tensor[]][] = [
+    ['step', 'U-Net step (conv3dTranspose up)', UNET, stepOf(mirror)],
+    ['step', 'U-Net step (src/models/unet.ts)', UNET, stepOf(net)],
+    ['stepTiny', 'U-Net step (PRESETS.tiny segmentor, BN)', TINY, stepOf(tiny, targetTiny)],
+  ];
+  for (const [key, label, cfg, fn] of steps) {
     restoreStockKernels();
-    const stock = await time(stepOf(n), REPS);
+    const stock = await time(fn, REPS);
     registerFastKernels({ backends: [backend], stock: false });
-    const fast = await time(stepOf(n), REPS);
-    rows.push({ backend, key: 'step', op: `${label} ${SS}³`, gflop: stepFlops(SS) / 1e9, stock, fast });
+    const fast = await time(fn, REPS);
+    rows.push({ backend, key, op: `${label} ${SS}³`, gflop: stepFlops(cfg, SS) / 1e9, stock, fast });
     log(rows[rows.length - 1]);
   }
   restoreStockKernels();
   net.dispose();
+  tiny.dispose();
   mirror.dispose();
-  tf.dispose([x, w, dy, xt, wt, xs, target]);
+  tf.dispose([x, w, dy, xt, wt, xs, target, targetTiny]);
   return rows;
 }
 

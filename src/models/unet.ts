@@ -11,6 +11,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { UNetConfig } from './config.ts';
 import { spatialMultiple } from './config.ts';
+import { fastKernelsActive, registerConv3dTransposeGradient } from './kernels/index.ts';
 
 export type Params = Map<string, tf.Variable>;
 
@@ -74,11 +75,15 @@ export function countParams(cfg: UNetConfig): number {
 }
 
 /**
- * 2×2×2 transposed conv with stride 2, i.e. tf.conv3dTranspose(x, kernel, 2× shape, 2, 'same'),
- * written as one matMul plus reshapes: tfjs 4.22 has no gradient for Conv3DBackpropInputV2, so
- * conv3dTranspose cannot sit inside a trained network. With kernel = stride the output blocks do
- * not overlap: out[2i + a] = x[i] · kernel[a] (as PyTorch's ConvTranspose3d(k=2, s=2)).
- * `kernel` keeps tfjs's transposed layout [2, 2, 2, outChannels, inChannels].
+ * 2×2×2 transposed conv with stride 2, i.e. tf.conv3dTranspose(x, kernel, 2× shape, 2, 'same').
+ * With kernel = stride the output blocks do not overlap: out[2i + a] = x[i] · kernel[a] (as
+ * PyTorch's ConvTranspose3d(k=2, s=2)). `kernel` keeps tfjs's transposed layout
+ * [2, 2, 2, outChannels, inChannels]. Two equal formulations (same parameters, same numbers to
+ * float rounding; tested fast against stock and against PyTorch):
+ * - on the cpu backend with the fast kernels registered: tf.conv3dTranspose itself, trainable
+ *   through registerConv3dTransposeGradient (tfjs 4.22 has no gradient for Conv3DBackpropInputV2);
+ * - everywhere else: one matMul plus reshapes and a rank-6 transpose (wasm's
+ *   Conv3DBackpropInputV2 is wrong, and stock kernels stay the comparison baseline).
  */
 export function upsample2x(x: tf.Tensor5D, kernel: tf.Tensor5D): tf.Tensor5D {
   return tf.tidy(() => {
@@ -87,12 +92,29 @@ export function upsample2x(x: tf.Tensor5D, kernel: tf.Tensor5D): tf.Tensor5D {
     if (kernel.shape[4] !== cin || kernel.shape[0] !== 2 || kernel.shape[1] !== 2 || kernel.shape[2] !== 2) {
       throw new Error(`upsample kernel [${kernel.shape}] does not fit ${cin} input channels`);
     }
+    if (useTransposedConv()) {
+      // The same numbers through the fast cpu Conv3DBackpropInputV2 (and, for its gradient,
+      // stride-2 Conv3D / Conv3DBackpropFilterV2): ~20× cheaper there than matMul + rank-6 transposes.
+      return tf.conv3dTranspose(x, kernel, [b, 2 * d, 2 * h, 2 * w, cout], 2, 'same');
+    }
     const wm = tf.reshape(tf.transpose(kernel, [4, 0, 1, 2, 3]), [cin, 8 * cout]);
     const y = tf.matMul(tf.reshape(x, [b * d * h * w, cin]), wm);
     // [b·d, h, w, kd, kh, (kw, c)] → [b·d, kd, h, kh, w, (kw, c)]: rank ≤ 6 so every backend transposes it.
     const t = tf.transpose(tf.reshape(y, [b * d, h, w, 2, 2, 2 * cout]), [0, 3, 1, 4, 2, 5]);
     return tf.reshape(t, [b, 2 * d, 2 * h, 2 * w, cout]) as tf.Tensor5D;
   });
+}
+
+/**
+ * Whether upsample2x may use tf.conv3dTranspose: only on the cpu backend with the fast kernels
+ * registered (registerFastKernels), after registering its gradient. Elsewhere the matMul form
+ * stays: the wasm backend's Conv3DBackpropInputV2 is wrong, stock kernels are kept for comparison,
+ * and on webgpu (Dawn + lavapipe, docs/benchmarks.md) the matMul network's step measured faster.
+ */
+function useTransposedConv(): boolean {
+  if (tf.getBackend() !== 'cpu' || !fastKernelsActive('cpu')) return false;
+  registerConv3dTransposeGradient();
+  return true;
 }
 
 function initialValue(name: string, shape: number[], seed: number): tf.Tensor {

@@ -4,7 +4,9 @@
  * code in the browser and in Node (Dawn).
  *
  *   registerFastKernels()            override Conv3D, Conv3DBackpropInputV2, Conv3DBackpropFilterV2
- *                                    (and, on cpu, channel-bias fast paths of Add and Sum)
+ *                                    (and, on cpu, fast paths of Add/Sub/Multiply/RealDiv, Sum,
+ *                                    Mean, Relu, Step, SplitV, Concat, Transpose, MaxPool3D(+Grad);
+ *                                    src/models/unet.ts then upsamples with tf.conv3dTranspose)
  *   registerFastKernels({ backends: ['cpu'] })   only some backends
  *   restoreStockKernels()            put tfjs's own kernels back (they are saved, never lost)
  *
@@ -17,7 +19,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { cpuConv3D, cpuConv3DBackpropFilterV2, cpuConv3DBackpropInputV2 } from './cpu/register.ts';
-import { cpuAdd, cpuSum } from './cpu/channelOps.ts';
+import { cpuAdd, cpuMean, cpuMultiply, cpuRealDiv, cpuRelu, cpuStep, cpuSub, cpuSum } from './cpu/channelOps.ts';
+import { cpuConcat, cpuMaxPool3D, cpuMaxPool3DGrad, cpuSplitV, cpuTranspose } from './cpu/layoutOps.ts';
 import { webgpuConv3D, webgpuConv3DBackpropFilterV2, webgpuConv3DBackpropInputV2 } from './webgpu/register.ts';
 
 export type FastBackend = 'cpu' | 'webgpu';
@@ -27,9 +30,12 @@ export const CONV3D_KERNELS = ['Conv3D', 'Conv3DBackpropInputV2', 'Conv3DBackpro
 type Factory = (stock: tf.KernelFunc) => tf.KernelFunc;
 
 /**
- * Per backend, the kernels replaced. On cpu, Add and Sum get fast paths for the per-channel
- * bias add and its gradient only (other shapes and dtypes run the stock code): after the convs
- * they were most of a training step.
+ * Per backend, the kernels replaced. On cpu, besides the convolutions, the generic kernels that
+ * dominated a U-Net step once the convs were fast (profile: bench/profileStep.ts): float32
+ * broadcasting binary ops, channel reductions (Sum, Mean), Relu and Step (its gradient), SplitV
+ * (concat's gradient), Concat, Transpose, MaxPool3D and its gradient. Each covers float32
+ * (SplitV / Concat / Transpose: any numeric dtype) and hands other cases to the stock kernel.
+ * webgpu replaces only the convolutions.
  */
 const factories: Record<FastBackend, Record<string, Factory>> = {
   cpu: {
@@ -37,7 +43,18 @@ const factories: Record<FastBackend, Record<string, Factory>> = {
     Conv3DBackpropInputV2: cpuConv3DBackpropInputV2,
     Conv3DBackpropFilterV2: cpuConv3DBackpropFilterV2,
     Add: cpuAdd,
+    Sub: cpuSub,
+    Multiply: cpuMultiply,
+    RealDiv: cpuRealDiv,
     Sum: cpuSum,
+    Mean: cpuMean,
+    Relu: cpuRelu,
+    Step: cpuStep,
+    SplitV: cpuSplitV,
+    Concat: cpuConcat,
+    Transpose: cpuTranspose,
+    MaxPool3D: cpuMaxPool3D,
+    MaxPool3DGrad: cpuMaxPool3DGrad,
   },
   webgpu: {
     Conv3D: webgpuConv3D,
