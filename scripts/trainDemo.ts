@@ -7,7 +7,7 @@
  *   handcrafted tumours → public/models/demo-{segmentor,generator}.safetensors, demo-models.json,
  *   MODEL_CARD.md.
  *
- * Options (all optional): --s1-steps N (default 500) --s2-steps N (default 60) --seed N (default 7)
+ * Options (all optional): --s1-steps N (default 1500) --s2-steps N (default 200) --seed N (default 7)
  * --quality-seeds N (default 100) --dice-seeds N (default 20) --work DIR (default a temp folder, kept)
  * --out DIR (default public/models) --card-only (re-render MODEL_CARD.md from demo-models.json). Tiny preset, 16³ crops, cpu backend: deterministic.
  */
@@ -37,8 +37,8 @@ import {
 
 const { values: opt } = nodeParseArgs({
   options: {
-    's1-steps': { type: 'string', default: '500' },
-    's2-steps': { type: 'string', default: '60' },
+    's1-steps': { type: 'string', default: '1500' },
+    's2-steps': { type: 'string', default: '200' },
     seed: { type: 'string', default: '7' },
     'quality-seeds': { type: 'string', default: '100' },
     'dice-seeds': { type: 'string', default: '20' },
@@ -72,6 +72,9 @@ const CONFIG_ARGV = [
   '--set', 'preset.stage1.lr=0.003',
   '--set', 'preset.stage2.lr=0.0005',
   '--set', 'run.organs=["liver"]',
+  '--set', 'preset.labelScheme="specialist"',
+  '--set', 'preset.segmentor.outChannels=3',
+  '--set', 'run.organ="liver"',
   '--set', 'position.sizeClasses.probabilities={"tiny":0,"small":1,"medium":1,"large":0}',
 ];
 
@@ -201,6 +204,7 @@ async function main() {
   const segCard: ModelCard = {
     preset: 'tiny',
     labelScheme: cfg.preset.labelScheme,
+    ...(cfg.preset.labelScheme === 'specialist' && cfg.run.organ ? { organ: cfg.run.organ } : {}),
     description:
       'DEMO stage-1 segmentor S (tiny 3-D U-Net, 16³ crops at 3 mm) trained for ' +
       `${S1_STEPS} steps on ONE CT with HANDCRAFTED (SynTumor-like) tumours — no real tumour labels. ` +
@@ -226,7 +230,7 @@ async function main() {
   const card = {
     what: 'FreeTumor Workbench demo models (tiny, trained on one CT; NOT clinically meaningful)',
     files: {
-      segmentor: { file: 'demo-segmentor.safetensors', networks: { S: 'segmentor (universal, 7 classes)' }, bytes: segBytes.length, step: ck1.ck.manifest.step },
+      segmentor: { file: 'demo-segmentor.safetensors', networks: { S: schemeText(cfg.preset.labelScheme, cfg.run.organ) }, bytes: segBytes.length, step: ck1.ck.manifest.step },
       generator: { file: 'demo-generator.safetensors', networks: { G: 'generator (3 organ channels)', C: 'classifier (bg/real/synthetic)' }, bytes: genBytes.length, step: ck2.ck.manifest.step },
     },
     recreate: 'npm run train:demo',
@@ -286,6 +290,12 @@ async function main() {
   if (OUT === DEMO_MODELS_DIR && resolve(DEMO_CARD_JSON) !== join(OUT, 'demo-models.json')) throw new Error('card path mismatch');
 }
 
+function schemeText(scheme: string, organ: string | null): string {
+  return scheme === 'specialist'
+    ? `segmentor, specialist scheme for the ${organ} (0 background, 1 ${organ}, 2 ${organ} tumour)`
+    : 'segmentor, universal scheme (0 bg, 1 liver, 2 liver tumour, 3 pancreas, 4 pancreas tumour, 5 kidney, 6 kidney tumour)';
+}
+
 function pick(o: Record<string, number>, keys: string[]): Record<string, number> {
   return Object.fromEntries(keys.map((k) => [k, o[k]]));
 }
@@ -333,7 +343,7 @@ simulate real lesions, nor to draw conclusions about FreeTumor's performance. Tr
 
 | file | networks | size |
 | --- | --- | --- |
-| \`demo-segmentor.safetensors\` | S: 3-D U-Net segmentor, universal scheme (0 bg, 1 liver, 2 liver tumour, 3 pancreas, 4 pancreas tumour, 5 kidney, 6 kidney tumour) | ${(c.files.segmentor.bytes / 1024).toFixed(0)} KiB |
+| \`demo-segmentor.safetensors\` | S: 3-D U-Net ${c.files.segmentor.networks.S} | ${(c.files.segmentor.bytes / 1024).toFixed(0)} KiB |
 | \`demo-generator.safetensors\` | G: generator (liver / pancreas / kidney channels); C: classifier discriminator (bg / real / synthetic) | ${(c.files.generator.bytes / 1024).toFixed(0)} KiB |
 
 Weights + model card only (no optimiser state): they cannot be resumed, only used or fine-tuned from.

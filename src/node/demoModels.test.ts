@@ -7,7 +7,7 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readCheckpoint, restoreNetwork, type LoadedCheckpoint, type Network } from '../models/index.ts';
+import { NUM_CLASSES, readCheckpoint, restoreNetwork, type LoadedCheckpoint, type Network } from '../models/index.ts';
 import { initBackend } from './backend.ts';
 import type { RunConfig } from './config.ts';
 import { DEMO_CARD_JSON, DEMO_MODELS_DIR, demoConfig, handcraftedDiceForSeed, loadDemoCase, qualityForSeed, writeDemoManifest, type DemoCase } from './demoModels.ts';
@@ -55,7 +55,9 @@ describe('demo models (public/models)', () => {
     expect(await stat(join(DEMO_MODELS_DIR, 'MODEL_CARD.md')).then(() => true)).toBe(true);
 
     expect(Object.fromEntries(Object.entries(seg.manifest.networks).map(([k, v]) => [k, v.role]))).toEqual({ S: 'segmentor' });
-    expect(seg.manifest.networks.S.labelScheme).toBe('universal');
+    expect(seg.manifest.networks.S.labelScheme).toBe(cfg.preset.labelScheme);
+    // A specialist S names its organ, so the lab and the reader study place tumours there only.
+    if (cfg.preset.labelScheme === 'specialist') expect(seg.manifest.card.organ).toBe(cfg.run.organ);
     expect(Object.fromEntries(Object.entries(gen.manifest.networks).map(([k, v]) => [k, v.role]))).toEqual({ G: 'generator', C: 'classifier' });
     for (const ck of [seg, gen]) {
       expect(ck.manifest.optimizers).toEqual({});
@@ -70,8 +72,18 @@ describe('demo models (public/models)', () => {
     const C = restoreNetwork(gen, 'C', { role: 'classifier', config: cfg.preset.classifier });
     C.dispose();
     expect(() => restoreNetwork(seg, 'S', { role: 'generator' })).toThrow(/is a segmentor, expected a generator/);
-    expect(S.config.outChannels).toBe(7);
+    expect(S.config.outChannels).toBe(NUM_CLASSES[cfg.preset.labelScheme]);
     expect(G.config.outChannels).toBe(3);
+  });
+
+  it('learnt their task: S finds held-out handcrafted tumours and some, not all, of G\'s tumours pass', () => {
+    // What the README and the card promise a newcomer: the lab shows passing and failing tumours.
+    const dice = card.heldOutDice.perSeed.filter((d) => d.placed).map((d) => d.dice as number);
+    expect(dice.reduce((a, b) => a + b, 0) / dice.length).toBeGreaterThan(0.5);
+    const placed = card.quality.perSeed.filter((q) => q.placed);
+    const passRate = placed.filter((q) => (q.P as number) >= card.quality.threshold).length / placed.length;
+    expect(passRate).toBeGreaterThan(0.2);
+    expect(passRate).toBeLessThan(1);
   });
 
   it('reproduce the card\'s quality P on 10 of its 100 seeds (cpu)', { timeout: 120_000 }, async () => {

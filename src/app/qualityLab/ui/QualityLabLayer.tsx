@@ -55,7 +55,7 @@ function ModelCard({ slot, info }: { slot: ModelSlot; info: ModelInfo | undefine
           <dt>network</dt>
           <dd>
             {info.networkName} ({info.role}
-            {info.labelScheme ? `, ${info.labelScheme}` : ''}) · {info.params.toLocaleString()} params
+            {info.labelScheme ? `, ${info.labelScheme}${info.organ ? ` (${info.organ})` : ''}` : ''}) · {info.params.toLocaleString()} params
           </dd>
         </dl>
       ) : null}
