@@ -13,7 +13,7 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs as nodeParseArgs } from 'node:util';
 import { readCheckpoint, restoreNetwork, saveCheckpoint, type LoadedCheckpoint, type ModelCard, type Network } from '../src/models/index.ts';
@@ -280,7 +280,7 @@ async function main() {
       perSeed: dice.map((d) => ({ ...d, dice: d.dice === undefined ? undefined : round(d.dice, 6) })),
     },
     timingsSeconds: r(timings),
-    machine: '2 shared CPU cores (AMD EPYC), tfjs cpu backend with the project\'s WebAssembly conv3d kernels',
+    machine: `${cpus().length} CPU cores (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}, tfjs cpu backend with the project's fast kernels`,
   };
   await writeFile(join(OUT, 'demo-models.json'), JSON.stringify(card, null, 2) + '\n');
   await writeFile(join(OUT, 'MODEL_CARD.md'), modelCardMd(card));
@@ -337,7 +337,7 @@ CLI (\`npm run train:demo\`, ${c.config.argv.join(' ')}) on **one** CT.
 
 **What they are NOT:** they are not clinically meaningful, not validated, and **not trained on a
 single real tumour**. S has only seen handcrafted (SynTumor-like) darkened blobs on one patient; G's
-tumours are whatever fools that S after a few dozen steps. Do not use them to detect, measure or
+tumours are whatever fools that S after ${c.steps.stage2} steps.${c.files.segmentor.networks.S.includes('specialist') ? ' S is a specialist: the quality lab and the reader study place tumours in its organ only.' : ''} Do not use them to detect, measure or
 simulate real lesions, nor to draw conclusions about FreeTumor's performance. Train real models
 (LiTS, MSD-Pancreas, KiTS; see README) for that.
 
