@@ -12,10 +12,7 @@ import { getCheckpointLibrary, setCheckpointLibrary, useCheckpointStore } from '
 import { IndexedDbCheckpointLibrary } from '../checkpoints/indexedDb.ts';
 import { checkpointFileName, nameOfFile } from '../checkpoints/format.ts';
 
-export const DEMO_MODELS = {
-  generator: 'models/demo-generator.safetensors',
-  segmentor: 'models/demo-segmentor.safetensors',
-} as const;
+import { DEMO_MODELS } from './modelLoading.ts';
 
 const store = () => useLabStore.getState();
 const errorText = (err: unknown) => {
