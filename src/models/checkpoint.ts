@@ -12,8 +12,9 @@ import { createClassifier, createGenerator, createSegmentor } from './networks.t
 import { AdamW, type AdamWOptions } from './optimizer.ts';
 import { readSafetensors, writeSafetensors, type SafeArray } from './safetensors.ts';
 
-export const CHECKPOINT_FORMAT = 'freetumor-checkpoint';
-export const CHECKPOINT_VERSION = 1;
+import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION } from './checkpointFormat.ts';
+
+export { CHECKPOINT_FORMAT, CHECKPOINT_VERSION };
 
 export interface ModelCard {
   /** Preset the networks were built from ('paper', 'tiny', or a custom name). */

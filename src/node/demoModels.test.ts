@@ -1,7 +1,8 @@
 /**
  * The committed demo models (public/models/, written by `npm run train:demo`): they load with the
  * right roles and architecture, carry weights and card only, and reproduce the model card's
- * per-seed quality P (10 of the 100 seeds) and held-out Dice (3 seeds) on the cpu backend.
+ * per-seed quality P and held-out Dice (every seed) on the cpu backend; and that what this run
+ * measured shows the models learnt (held-out Dice > 0.5, some but not all tumours passing).
  */
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -26,6 +27,9 @@ let gen: LoadedCheckpoint;
 let demo: DemoCase;
 let S: Network;
 let G: Network;
+/** What this run measured from the committed weights (filled by the reproduce tests, judged by the last). */
+const measuredP: number[] = [];
+const measuredDice: number[] = [];
 
 const load = async (name: string) => readCheckpoint(new Uint8Array(await readFile(join(DEMO_MODELS_DIR, name))));
 
@@ -76,24 +80,14 @@ describe('demo models (public/models)', () => {
     expect(G.config.outChannels).toBe(3);
   });
 
-  it('learnt their task: S finds held-out handcrafted tumours and some, not all, of G\'s tumours pass', () => {
-    // What the README and the card promise a newcomer: the lab shows passing and failing tumours.
-    const dice = card.heldOutDice.perSeed.filter((d) => d.placed).map((d) => d.dice as number);
-    expect(dice.reduce((a, b) => a + b, 0) / dice.length).toBeGreaterThan(0.5);
-    const placed = card.quality.perSeed.filter((q) => q.placed);
-    const passRate = placed.filter((q) => (q.P as number) >= card.quality.threshold).length / placed.length;
-    expect(passRate).toBeGreaterThan(0.2);
-    expect(passRate).toBeLessThan(1);
-  });
-
-  it('reproduce the card\'s quality P on 10 of its 100 seeds (cpu)', { timeout: 120_000 }, async () => {
+  it('reproduce the card\'s quality P on all its seeds (cpu)', { timeout: 300_000 }, async () => {
     expect(card.quality.perSeed).toHaveLength(card.quality.seeds);
     const T = card.quality.threshold;
     expect(T).toBe(0.7);
-    const seeds = [0, 11, 22, 33, 44, 55, 66, 77, 88, 99].filter((s) => s < card.quality.seeds);
-    for (const seed of seeds) {
-      const want = card.quality.perSeed.find((q) => q.seed === seed)!;
+    for (const want of card.quality.perSeed) {
+      const seed = want.seed;
       const got = await qualityForSeed(G, S, demo, seed, T);
+      if (got.placed) measuredP.push(got.P as number);
       expect(got.placed).toBe(want.placed);
       if (!want.placed) continue;
       expect(got.organ).toBe(want.organ);
@@ -104,11 +98,22 @@ describe('demo models (public/models)', () => {
     }
   });
 
-  it('reproduce the card\'s held-out handcrafted Dice on 3 seeds', { timeout: 60_000 }, async () => {
-    for (const want of card.heldOutDice.perSeed.slice(0, 3)) {
+  it('reproduce the card\'s held-out handcrafted Dice on all its seeds', { timeout: 120_000 }, async () => {
+    for (const want of card.heldOutDice.perSeed) {
       const got = await handcraftedDiceForSeed(S, demo, want.seed);
+      if (got.placed) measuredDice.push(got.dice as number);
       expect(got.placed).toBe(want.placed);
       if (want.placed) expect(Math.abs((got.dice as number) - (want.dice as number))).toBeLessThan(0.01);
     }
+  });
+
+  it('learnt their task, as measured above: S finds held-out handcrafted tumours and some, not all, of G\'s tumours pass', () => {
+    // What the README and the card promise a newcomer: the lab shows passing and failing tumours.
+    expect(measuredDice.length).toBe(card.heldOutDice.perSeed.filter((d) => d.placed).length);
+    expect(measuredDice.reduce((a, b) => a + b, 0) / measuredDice.length).toBeGreaterThan(0.5);
+    expect(measuredP.length).toBe(card.quality.perSeed.filter((q) => q.placed).length);
+    const passRate = measuredP.filter((p) => p >= card.quality.threshold).length / measuredP.length;
+    expect(passRate).toBeGreaterThan(0.2);
+    expect(passRate).toBeLessThan(1);
   });
 });

@@ -206,8 +206,9 @@ describe('learning on the real demo CT (tiny preset, seeded)', () => {
       what: 'stage-2 training-batch mean P per step (tiny G vs frozen tiny liver-specialist S, demo CT, seed 11)',
       sSteps: S_STEPS,
       curve,
-      firstTenMeanP: first,
-      lastTenMeanP: last,
+      window: k,
+      firstStepsMeanP: first,
+      lastStepsMeanP: last,
       panel: { seeds: '0..11 (qualityForSeed)', before: mean(panelBefore), after: mean(panelAfter) },
     };
     await mkdir('.cache/test-report', { recursive: true });

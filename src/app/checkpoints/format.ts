@@ -4,7 +4,8 @@
  * downloads those bytes unchanged, so a file saved or downloaded here is the file the Node CLI
  * writes and reads. No tfjs here: the page inspects only the header.
  */
-import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, type CheckpointManifest, type LoadedCheckpoint } from '../../models/checkpoint.ts';
+import type { CheckpointManifest, LoadedCheckpoint } from '../../models/checkpoint.ts';
+import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION } from '../../models/checkpointFormat.ts';
 import { writeSafetensors } from '../../models/safetensors.ts';
 
 /** What the library shows of a checkpoint without decoding its tensors. */

@@ -16,24 +16,10 @@ import {
   type CheckpointLibrary,
   type SaveResult,
 } from './library.ts';
+import { idbDone as done, idbRequest as request } from '../idb.ts';
 
 export const CHECKPOINT_DB = 'freetumor-checkpoints';
 const DB_VERSION = 1;
-
-function request<T>(req: IDBRequest<T>): Promise<T> {
-  return new Promise((resolve, reject) => {
-    req.onsuccess = () => resolve(req.result);
-    req.onerror = () => reject(req.error ?? new Error('IndexedDB request failed'));
-  });
-}
-
-function done(tx: IDBTransaction): Promise<void> {
-  return new Promise((resolve, reject) => {
-    tx.oncomplete = () => resolve();
-    tx.onerror = () => reject(tx.error ?? new Error('IndexedDB transaction failed'));
-    tx.onabort = () => reject(tx.error ?? new Error('IndexedDB transaction aborted'));
-  });
-}
 
 export class IndexedDbCheckpointLibrary implements CheckpointLibrary {
   private db: Promise<IDBDatabase> | null = null;

@@ -12,7 +12,7 @@ import { getCheckpointLibrary, setCheckpointLibrary, useCheckpointStore } from '
 import { IndexedDbCheckpointLibrary } from '../checkpoints/indexedDb.ts';
 import { checkpointFileName, nameOfFile } from '../checkpoints/format.ts';
 
-import { DEMO_MODELS } from './modelLoading.ts';
+import { DEMO_MODELS } from './demoModels.ts';
 
 const store = () => useLabStore.getState();
 const errorText = (err: unknown) => {

@@ -1,4 +1,5 @@
 /** The quality-test lab's state: screen, backend, models, settings, single result, batch, progress. */
+import { DEFAULT_QUALITY } from '../../models/config.ts';
 import { create } from 'zustand';
 import type { Organ } from '../../core/labels.ts';
 import type { Vec3 } from '../../core/volume.ts';
@@ -78,7 +79,8 @@ interface LabState {
   reset: () => void;
 }
 
-export const DEFAULT_THRESHOLD = 0.7;
+/** METHOD.md's T, the models' default (src/models/config.ts). */
+export const DEFAULT_THRESHOLD = DEFAULT_QUALITY.threshold;
 export const DEFAULT_BATCH = 50;
 export const MAX_BATCH = 500;
 

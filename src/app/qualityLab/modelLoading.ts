@@ -6,11 +6,6 @@ import { countParams } from '../../models/unet.ts';
 import type { Vec3 } from '../../core/volume.ts';
 import type { ModelInfo, ModelSlot } from './messages.ts';
 
-/** The bundled demo models, relative to the app's base URL (fetched by the lab and the reader study). */
-export const DEMO_MODELS = {
-  generator: 'models/demo-generator.safetensors',
-  segmentor: 'models/demo-segmentor.safetensors',
-} as const;
 
 const KNOWN_SCHEMES: LabelScheme[] = ['universal', 'specialist'];
 

@@ -21,8 +21,6 @@ export interface QualitySettings {
   maxAttempts: number;
 }
 
-export const DEFAULT_THRESHOLD = 0.7;
-
 export function checkQualitySettings(q: QualitySettings): void {
   if (!(q.threshold >= 0 && q.threshold <= 1)) throw new RangeError(`the quality threshold T must be in [0, 1], got ${q.threshold}`);
   if (!Number.isInteger(q.maxAttempts) || q.maxAttempts < 1) throw new RangeError(`the attempt cap must be a whole number ≥ 1, got ${q.maxAttempts}`);
@@ -34,6 +32,7 @@ const isPlacementError = (err: unknown) => err instanceof TumourSimulationError 
 export function generatorSource(models: LabModels, refs: QualityModels, q: QualitySettings): SyntheticSource {
   checkQualitySettings(q);
   return {
+    ...(models.organ ? { organs: [models.organ] } : {}),
     async make(cases, opts, progress) {
       const count = opts.syntheticCount;
       const maxAttempts = Math.max(count, q.maxAttempts);

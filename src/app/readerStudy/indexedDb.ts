@@ -1,24 +1,10 @@
 /** StudyPersistence on IndexedDB (browser only; proven by the e2e's reload, not by unit tests). */
 import { listingOf, type SessionRecord, type StudyListing, type StudyPersistence } from './persistence.ts';
 import type { Answer, Study } from './types.ts';
+import { idbDone as done, idbRequest as request } from '../idb.ts';
 
 const DB_NAME = 'freetumor-reader-study';
 const DB_VERSION = 1;
-
-function request<T>(req: IDBRequest<T>): Promise<T> {
-  return new Promise((resolve, reject) => {
-    req.onsuccess = () => resolve(req.result);
-    req.onerror = () => reject(req.error ?? new Error('IndexedDB request failed'));
-  });
-}
-
-function done(tx: IDBTransaction): Promise<void> {
-  return new Promise((resolve, reject) => {
-    tx.oncomplete = () => resolve();
-    tx.onerror = () => reject(tx.error ?? new Error('IndexedDB transaction failed'));
-    tx.onabort = () => reject(tx.error ?? new Error('IndexedDB transaction aborted'));
-  });
-}
 
 export class IndexedDbPersistence implements StudyPersistence {
   private db: Promise<IDBDatabase> | null = null;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readNifti } from '../../core/nifti/read.ts';
 import { findCandidates, sizeClassOfVolume } from './candidates.ts';
-import { buildStudy, lesionCrop, planSynthetic, type PrepOptions } from './prepare.ts';
+import { buildStudy, lesionCrop, planSynthetic, type PrepOptions, type SyntheticSource } from './prepare.ts';
 import { parseStudy, serializeStudy, withoutKey } from './studyFile.ts';
 import { tinyCase } from './testCase.ts';
 
@@ -121,5 +121,25 @@ describe('older study files', () => {
     expect(old.key!.every((k) => k.quality.pass === null && k.quality.threshold === undefined)).toBe(true);
     raw.key[0].quality.pass = 'yes';
     expect(() => parseStudy(JSON.stringify(raw))).toThrow(/quality.pass/);
+  });
+});
+
+describe('a synthetic source limited to some organs (a specialist S)', () => {
+  const limitedTo = (organs: ('liver' | 'pancreas')[]): SyntheticSource => ({
+    organs,
+    make: async () => ({
+      items: [],
+      record: { method: 'generator', threshold: 0.7, models: null, mix: 'any', requested: { total: 0, pass: null, fail: null }, got: { pass: 0, fail: 0, notTested: 0 }, attempts: 0, maxAttempts: 0, report: '' },
+    }),
+  });
+  it('draws real items from those organs only, so the organ is no clue to the answer', async () => {
+    const c = tinyCase({ tumours: [[12, 24, 24], [36, 24, 24]] });
+    const inLiver = await buildStudy([c], opts({ realCount: 2, syntheticCount: 1, synthesis: limitedTo(['liver']) }));
+    expect(inLiver.key!.filter((k) => k.truth === 'real').map((k) => k.organ)).toEqual(['liver', 'liver']);
+    const elsewhere = await buildStudy([c], opts({ realCount: 2, syntheticCount: 1, synthesis: limitedTo(['pancreas']) }));
+    expect(elsewhere.key!.filter((k) => k.truth === 'real')).toEqual([]);
+    // Without synthetic items the source does not matter.
+    const realsOnly = await buildStudy([c], opts({ realCount: 2, syntheticCount: 0, synthesis: limitedTo(['pancreas']) }));
+    expect(realsOnly.key!.filter((k) => k.truth === 'real')).toHaveLength(2);
   });
 });

@@ -53,6 +53,12 @@ export interface Cropped {
 
 /** Makes a study's synthetic items (and says how). */
 export interface SyntheticSource {
+  /**
+   * The only organs this source can place tumours in (a specialist S scores its own organ only).
+   * Real items are then drawn from these organs too: otherwise every item in another organ would
+   * be real, and the anatomy alone would answer the question.
+   */
+  organs?: readonly Organ[];
   make(
     cases: readonly PrepCase[],
     opts: PrepOptions,
@@ -224,13 +230,16 @@ export const handcraftedSource: SyntheticSource = {
   },
 };
 
+const synthCountOf = (opts: PrepOptions) => Math.max(0, opts.syntheticCount);
+
 export async function buildStudy(cases: readonly PrepCase[], opts: PrepOptions): Promise<Study> {
   if (!Number.isInteger(opts.cropVoxels) || opts.cropVoxels < 8 || opts.cropVoxels > 256) throw new RangeError(`crop size must be 8–256 voxels, got ${opts.cropVoxels}`);
   const rng = new Rng(hashSeed(opts.seed, 'reader-study'));
   // Real: every candidate of every case, a seeded choice of realCount of them.
-  const realPool = cases.flatMap((c) => findCandidates(c.label).map((cand) => ({ c, cand })));
+  const only = synthCountOf(opts) > 0 ? opts.synthesis?.organs : undefined;
+  const realPool = cases.flatMap((c) => findCandidates(c.label).map((cand) => ({ c, cand }))).filter(({ cand }) => !only || only.includes(cand.organ));
   const reals = rng.shuffle([...realPool]).slice(0, Math.max(0, opts.realCount));
-  const synthCount = Math.max(0, opts.syntheticCount);
+  const synthCount = synthCountOf(opts);
   // Checks organs / size classes up front (throws when no case has a chosen organ).
   planSynthetic(cases, opts);
   const total = reals.length + synthCount;

@@ -1,4 +1,5 @@
 /** The prepare page: cases added so far and the study options. */
+import { DEFAULT_QUALITY } from '../../models/config.ts';
 import { create } from 'zustand';
 import type { Organ } from '../../core/labels.ts';
 import type { SizeClass } from '../../core/tumor/sizeClasses.ts';
@@ -45,7 +46,7 @@ export const DEFAULT_PREP_OPTIONS: PrepOptionsForm = {
   organs: ['liver', 'pancreas', 'kidney'],
   cropVoxels: 64,
   synthesis: 'generator',
-  threshold: 0.7,
+  threshold: DEFAULT_QUALITY.threshold,
   mix: 'balanced',
   maxAttempts: 30,
 };
@@ -144,6 +145,9 @@ export const usePrepareStore = create<PrepareState>()((set, get) => ({
     if (get().modelStatus !== 'ready') set({ options: { ...get().options, synthesis: 'handcrafted' } });
   },
   loadModelFile: async (slot, fileName, bytes) => {
+    // The build holds the loaded networks, and a demo load in flight would overwrite this one.
+    if (get().building) return set({ modelError: 'Wait for the study build to finish (or cancel it) before loading models.' });
+    if (get().modelStatus === 'loading' || get().modelStatus === 'checking') return set({ modelError: 'Another model is loading; try again when it is done.' });
     set({ modelStatus: 'loading', modelError: null });
     try {
       if (!/\.safetensors$/i.test(fileName)) throw new Error(`${fileName}: not a .safetensors checkpoint`);

@@ -3,6 +3,7 @@
  * label scheme, same architecture, G and S on the same crops; PyTorch safetensors with a card via
  * `torchToCheckpoint`), plus what a study records of them (file name, SHA-256, network, step).
  */
+import { sha256Hex } from '../checkpoints/format.ts';
 import { readCheckpoint, restoreNetwork } from '../../models/checkpoint.ts';
 import type { LabelScheme, UNetConfig } from '../../models/config.ts';
 import type { Network } from '../../models/networks.ts';
@@ -20,11 +21,6 @@ export interface StudyModelSlot {
 }
 
 export type StudyModelSlots = Partial<Record<ModelSlot, StudyModelSlot>>;
-
-export async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>);
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
-}
 
 /** Load `slot` from a checkpoint into `slots` (the previous model there is disposed). */
 export async function loadStudyModel(slots: StudyModelSlots, slot: ModelSlot, fileName: string, bytes: Uint8Array): Promise<StudyModelInfo> {

@@ -4,7 +4,7 @@
  * `LocalStudyRunner`, handcrafted only, in-process — tests that need G and S inject their own.
  */
 import type { ModelSlot } from '../qualityLab/messages.ts';
-import { DEMO_MODELS } from '../qualityLab/modelLoading.ts';
+import { DEMO_MODELS } from '../qualityLab/demoModels.ts';
 import { buildStudy, type PrepCase } from './prepare.ts';
 import { StudyCancelled } from './qualityMix.ts';
 import type { BuildOptions, MainToStudy, StudyModelInfo, StudyToMain, SynthesisChoice } from './studyMessages.ts';
@@ -67,11 +67,17 @@ export class WorkerStudyRunner implements StudyRunner {
     if (this.worker) return this.worker;
     const w = new Worker(new URL('./studyWorker.ts', import.meta.url), { type: 'module' });
     w.onmessage = (e: MessageEvent<StudyToMain>) => this.onMessage(e.data);
-    w.onerror = (e) => {
-      const err = new Error(`the study worker failed: ${e.message || 'it could not load'}`);
+    // A failed worker is dropped: its pending requests fail now and the next request starts a new one
+    // (posting to a dead worker would leave the page waiting for ever).
+    const fail = (why: string) => {
+      if (this.worker === w) this.worker = null;
+      w.terminate();
+      const err = new Error(`the study worker failed: ${why}`);
       for (const p of this.pending.values()) p.reject(err);
       this.pending.clear();
     };
+    w.onerror = (e) => fail(e.message || 'it could not load');
+    w.onmessageerror = () => fail('a message from it could not be read');
     this.worker = w;
     return w;
   }

@@ -45,16 +45,17 @@ function startBackend(): Promise<string> {
 
 const slots: StudyModelSlots = {};
 const cancelled = new Set<number>();
+let building = 0;
 
 async function build(m: Extract<MainToStudy, { type: 'build' }>): Promise<void> {
   const { requestId } = m;
-  let synthesis;
-  if (m.synthesis.method === 'generator') {
-    await startBackend();
-    const { lab, refs } = studyModels(slots);
-    synthesis = generatorSource(lab, refs, m.synthesis);
-  }
   try {
+    let synthesis;
+    if (m.synthesis.method === 'generator') {
+      await startBackend();
+      const { lab, refs } = studyModels(slots);
+      synthesis = generatorSource(lab, refs, m.synthesis);
+    }
     const study = await buildStudy(m.cases, {
       ...m.options,
       synthesis,
@@ -79,16 +80,21 @@ scope.onmessage = (e) => {
   const fail = (requestId: number | null) => (err: unknown) => post({ type: 'error', requestId, message: message(err) });
   switch (m.type) {
     case 'loadModel':
+      // A running build holds the networks in the slots; replacing one would dispose it under the build.
+      if (building) return void post({ type: 'error', requestId: m.requestId, message: 'a study is being built; load models when it is done' });
       startBackend()
         .then(() => loadStudyModel(slots, m.slot, m.fileName, m.bytes))
         .then((info) => post({ type: 'modelLoaded', requestId: m.requestId, info }))
         .catch(fail(m.requestId));
       return;
     case 'unloadModel':
-      unloadStudyModel(slots, m.slot);
+      if (!building) unloadStudyModel(slots, m.slot);
       return;
     case 'build':
-      build(m).catch(fail(m.requestId));
+      building++;
+      build(m)
+        .catch(fail(m.requestId))
+        .finally(() => building--);
       return;
     case 'cancel':
       cancelled.add(m.requestId);

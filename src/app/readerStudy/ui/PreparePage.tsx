@@ -98,6 +98,8 @@ const MODEL_STATUS_TEXT: Record<ModelStatus, string> = {
 };
 
 function ModelRow({ slot, info, label }: { slot: 'generator' | 'segmentor'; info: StudyModelInfo | undefined; label: string }) {
+  // The worker's build uses the loaded networks: no swapping them mid-build or mid-load.
+  const locked = usePrepareStore((s) => s.building || s.modelStatus === 'loading' || s.modelStatus === 'checking');
   return (
     <tr>
       <td>{label}</td>
@@ -109,11 +111,12 @@ function ModelRow({ slot, info, label }: { slot: 'generator' | 'segmentor'; info
       </td>
       <td>{info ? `${info.networkName} · step ${info.step} · ${info.patch.join('×')} at ${info.spacingMm} mm` : ''}</td>
       <td>
-        <label className="btn btn-small rs-file-btn">
+        <label className="btn btn-small rs-file-btn" aria-disabled={locked}>
           Load…
           <input
             type="file"
             accept=".safetensors"
+            disabled={locked}
             data-testid={`rs-model-${slot}`}
             onChange={async (e) => {
               const f = e.target.files?.[0];

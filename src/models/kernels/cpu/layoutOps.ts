@@ -247,8 +247,9 @@ export function cpuMaxPool3DGrad(stock: tf.KernelFunc): tf.KernelFunc {
     if (!xv || !dyv || !ci) return stock(args);
     const arg = new Int32Array(dyv.length);
     maxPoolCore(xv, ci, null, arg);
-    const dx = new Float32Array(xv.length);
-    for (let i = 0; i < arg.length; i++) if (arg[i] >= 0) dx[arg[i]] += dyv[i];
-    return backend.makeTensorInfo([...input.shape], 'float32', dx);
+    // Overlapping windows add several dy into one dx: sum in float64 and round once, as tfjs does.
+    const acc = new Float64Array(xv.length);
+    for (let i = 0; i < arg.length; i++) if (arg[i] >= 0) acc[arg[i]] += dyv[i];
+    return backend.makeTensorInfo([...input.shape], 'float32', Float32Array.from(acc));
   };
 }
