@@ -2,7 +2,7 @@
 // every synthesis. The page only posts messages, so the viewer never freezes.
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
-import { registerFastKernels } from '../../models/kernels/index.ts';
+import { firstWorkingBackend } from '../compute/startBackend.ts';
 import { readCheckpoint, restoreNetwork, type LoadedCheckpoint } from '../../models/checkpoint.ts';
 import type { Network } from '../../models/networks.ts';
 import type { LabelScheme } from '../../models/config.ts';
@@ -30,11 +30,6 @@ let backendName: LabBackendName | null = null;
 let deviceLost: string | null = null;
 const failures: { name: string; error: string }[] = [];
 
-async function smokeTest(): Promise<void> {
-  const out = await tf.tidy(() => tf.add(tf.tensor1d([1, 2, 3]), tf.tensor1d([4, 5, 6]))).data();
-  if (out[0] !== 5 || out[2] !== 9) throw new Error(`wrong result ${Array.from(out)}`);
-}
-
 function watchDevice(name: LabBackendName): void {
   if (name !== 'webgpu') return;
   const device = (tf.backend() as unknown as { device?: { lost?: Promise<{ reason?: string; message?: string }> } }).device;
@@ -47,23 +42,14 @@ function watchDevice(name: LabBackendName): void {
 
 /** Initialise the first working backend from `start` on; reports it (with why it changed). */
 async function initFrom(start: number, reason: string | null): Promise<boolean> {
-  for (let i = start; i < order.length; i++) {
-    const name = order[i];
-    try {
-      if (!tf.findBackendFactory(name)) throw new Error('not registered');
-      if (!(await tf.setBackend(name))) throw new Error('failed to initialise');
-      await tf.ready();
-      if (name === 'webgpu' || name === 'cpu') registerFastKernels({ backends: [name] });
-      await smokeTest();
-      backendIndex = i;
-      backendName = name;
-      deviceLost = null;
-      watchDevice(name);
-      post({ type: 'backend', backend: name, failures: [...failures], reason });
-      return true;
-    } catch (err) {
-      failures.push({ name, error: message(err) });
-    }
+  const got = await firstWorkingBackend(order, failures, start);
+  if (got) {
+    backendIndex = got.index;
+    backendName = got.name;
+    deviceLost = null;
+    watchDevice(got.name);
+    post({ type: 'backend', backend: got.name, failures: [...failures], reason });
+    return true;
   }
   backendName = null;
   post({ type: 'backendFailed', failures: [...failures] });

@@ -2,9 +2,8 @@
 // by S with the quality lab's compute code) runs here, never on the page. tfjs starts only when a
 // model is loaded (webgpu → webgl → cpu, fast conv3d kernels as in the lab's worker). Cancel is
 // checked between items / candidates.
-import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
-import { registerFastKernels } from '../../models/kernels/index.ts';
+import { firstWorkingBackend, type BackendFailure } from '../compute/startBackend.ts';
 import { LAB_BACKEND_ORDER } from '../qualityLab/messages.ts';
 import { generatorSource } from './generatorSource.ts';
 import { buildStudy } from './prepare.ts';
@@ -23,22 +22,11 @@ let backend: Promise<string> | null = null;
 
 function startBackend(): Promise<string> {
   backend ??= (async () => {
-    const failures: { name: string; error: string }[] = [];
-    for (const name of LAB_BACKEND_ORDER) {
-      try {
-        if (!tf.findBackendFactory(name)) throw new Error('not registered');
-        if (!(await tf.setBackend(name))) throw new Error('failed to initialise');
-        await tf.ready();
-        if (name === 'webgpu' || name === 'cpu') registerFastKernels({ backends: [name] });
-        const out = await tf.tidy(() => tf.add(tf.tensor1d([1, 2]), tf.tensor1d([3, 4]))).data();
-        if (out[0] !== 4 || out[1] !== 6) throw new Error(`wrong result ${Array.from(out)}`);
-        post({ type: 'backend', backend: name, failures });
-        return name;
-      } catch (err) {
-        failures.push({ name, error: message(err) });
-      }
-    }
-    throw new Error(`no tfjs backend could start: ${failures.map((f) => `${f.name}: ${f.error}`).join('; ')}`);
+    const failures: BackendFailure[] = [];
+    const got = await firstWorkingBackend(LAB_BACKEND_ORDER, failures);
+    if (!got) throw new Error(`no tfjs backend could start: ${failures.map((f) => `${f.name}: ${f.error}`).join('; ')}`);
+    post({ type: 'backend', backend: got.name, failures });
+    return got.name;
   })();
   return backend;
 }

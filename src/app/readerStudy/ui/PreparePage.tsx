@@ -174,7 +174,8 @@ function SynthesisOptions() {
                 value={options.threshold}
                 data-testid="rs-threshold"
                 onChange={(e) => {
-                  const t = Number(e.target.value);
+                  // An emptied field is mid-edit, not T = 0 (which would pass every tumour).
+                  const t = e.target.value.trim() === '' ? NaN : Number(e.target.value);
                   if (Number.isFinite(t)) set({ threshold: Math.min(1, Math.max(0, t)) });
                 }}
               />
