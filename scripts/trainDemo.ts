@@ -18,7 +18,7 @@ import { join, relative, resolve } from 'node:path';
 import { parseArgs as nodeParseArgs } from 'node:util';
 import { readCheckpoint, restoreNetwork, saveCheckpoint, type LoadedCheckpoint, type ModelCard, type Network } from '../src/models/index.ts';
 import { initBackend } from '../src/node/backend.ts';
-import { resolveCheckpoint } from '../src/node/train/runSetup.ts';
+import { resolveCheckpoint, segmentorScheme } from '../src/node/train/runSetup.ts';
 import {
   DEMO_CARD_JSON,
   DEMO_MODELS_DIR,
@@ -203,8 +203,7 @@ async function main() {
   };
   const segCard: ModelCard = {
     preset: 'tiny',
-    labelScheme: cfg.preset.labelScheme,
-    ...(cfg.preset.labelScheme === 'specialist' && cfg.run.organ ? { organ: cfg.run.organ } : {}),
+    ...segmentorScheme(cfg),
     description:
       'DEMO stage-1 segmentor S (tiny 3-D U-Net, 16³ crops at 3 mm) trained for ' +
       `${S1_STEPS} steps on ONE CT with HANDCRAFTED (SynTumor-like) tumours — no real tumour labels. ` +

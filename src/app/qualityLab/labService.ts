@@ -2,6 +2,7 @@
  * The lab's page side: owns the lab worker and the lab viewer, turns store settings into worker
  * requests and worker replies into store updates. Every long job shows progress and can be cancelled.
  */
+import { downloadFile } from '../files/download.ts';
 import type { ViewerController } from '../viewer/ViewerController.ts';
 import { useStatusStore } from '../stores/statusStore.ts';
 import { LabViewer } from './LabViewer.ts';
@@ -20,16 +21,6 @@ const errorText = (err: unknown) => {
   return m.charAt(0).toUpperCase() + m.slice(1);
 };
 
-export function downloadBlob(data: BlobPart, name: string, type: string): void {
-  const url = URL.createObjectURL(new Blob([data], { type }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
 
 interface Pending {
   resolve: (m: LabToMain) => void;
@@ -225,7 +216,7 @@ export class LabService {
   /** Download the checkpoint of the model in `slot`: the same file the CLI writes and reads. */
   downloadSlot(slot: ModelSlot): void {
     const f = this.files[slot];
-    if (f) downloadBlob(f.bytes as BlobPart, checkpointFileName(f.fileName), 'application/octet-stream');
+    if (f) downloadFile(f.bytes as BlobPart, checkpointFileName(f.fileName), 'application/octet-stream');
   }
 
   /** Load a saved checkpoint into `slot` (the usual role / architecture checks apply). */
@@ -244,7 +235,7 @@ export class LabService {
   /** Download a saved checkpoint (verified against its SHA-256 first). */
   async downloadSaved(id: string): Promise<void> {
     const got = await useCheckpointStore.getState().load(id);
-    if (got) downloadBlob(got.bytes as BlobPart, checkpointFileName(got.entry.name), 'application/octet-stream');
+    if (got) downloadFile(got.bytes as BlobPart, checkpointFileName(got.entry.name), 'application/octet-stream');
   }
 
   private ready(): string | null {
@@ -358,13 +349,13 @@ export class LabService {
   exportCsv(): void {
     const s = store();
     if (!s.batch) return;
-    downloadBlob(toCsv(s.batch.items, s.threshold), `${this.base()}_quality.csv`, 'text/csv');
+    downloadFile(toCsv(s.batch.items, s.threshold), `${this.base()}_quality.csv`, 'text/csv');
   }
 
   exportJson(): void {
     const s = store();
     if (!s.batch) return;
-    downloadBlob(JSON.stringify(toJson(s.batch.items, s.threshold, this.exportMeta()), null, 2), `${this.base()}_quality.json`, 'application/json');
+    downloadFile(JSON.stringify(toJson(s.batch.items, s.threshold, this.exportMeta()), null, 2), `${this.base()}_quality.json`, 'application/json');
   }
 
   async exportPassing(): Promise<void> {
@@ -374,7 +365,7 @@ export class LabService {
       const r = await this.request({ type: 'exportPassing', requestId, threshold: s.threshold });
       if (r.type !== 'exported') return;
       if (!r.files.length) store().notice('No tumour passes at this threshold: nothing to export.');
-      for (const f of r.files) downloadBlob(f.bytes as BlobPart, f.name, 'application/gzip');
+      for (const f of r.files) downloadFile(f.bytes as BlobPart, f.name, 'application/gzip');
     });
   }
 

@@ -2,10 +2,9 @@
 import { DEFAULT_QUALITY } from '../../models/config.ts';
 import { create } from 'zustand';
 import type { Organ } from '../../core/labels.ts';
-import type { SizeClass } from '../../core/tumor/sizeClasses.ts';
 import type { ModelSlot } from '../qualityLab/messages.ts';
 import { findCandidates, organsPresent } from './candidates.ts';
-import type { PrepCase } from './prepare.ts';
+import type { PrepCase, PrepOptions } from './prepare.ts';
 import { StudyCancelled, type QualityMix } from './qualityMix.ts';
 import type { BuildOptions, StudyModelInfo, SynthesisChoice } from './studyMessages.ts';
 import { defaultRunner, fetchDemoModel, type BuildJob, type StudyRunner } from './studyRunner.ts';
@@ -20,14 +19,8 @@ export interface PrepCaseEntry {
   candidates: number;
 }
 
-export interface PrepOptionsForm {
-  title: string;
-  seed: number;
-  realCount: number;
-  syntheticCount: number;
-  sizeClasses: SizeClass[];
-  organs: Organ[];
-  cropVoxels: number;
+/** The Prepare form: the study options a user sets (the rest of PrepOptions is made at build) plus how synthetic items are made. */
+export interface PrepOptionsForm extends Pick<PrepOptions, 'title' | 'seed' | 'realCount' | 'syntheticCount' | 'sizeClasses' | 'organs' | 'cropVoxels'> {
   /** 'generator': G + Eq. 1, scored by S (quality test); 'handcrafted': core synthesis, not quality-tested. */
   synthesis: 'generator' | 'handcrafted';
   /** Quality-test threshold T (pass at P ≥ T). */

@@ -14,7 +14,7 @@ import { patchXYZ } from '../config.ts';
 import type { CacheEntry } from '../data/cache.ts';
 import { CropStream, imageTensor, labelTensor } from '../train/cropStream.ts';
 import { hasTumour, toModelLabels } from '../train/labelScheme.ts';
-import { cacheFor, CONFIG_FLAGS, CONFIG_HELP, configFromArgs, foldCases, foldFlag, loadManifestFile, openCheckpoint, restoreChecked, startBackend, writeRunConfig, cropGeometry, runOverrides, TRAIN_FLAGS } from '../train/runSetup.ts';
+import { cacheFor, CONFIG_FLAGS, CONFIG_HELP, configFromArgs, foldCases, foldFlag, loadManifestFile, openCheckpoint, restoreChecked, startBackend, writeRunConfig, cropGeometry, runOverrides, segmentorScheme, TRAIN_FLAGS } from '../train/runSetup.ts';
 import { finiteMean, INTERRUPTED_EXIT, trainWithCheckpoints } from '../train/trainer.ts';
 import { diagonalAffine, tumourInputs } from '../train/tumourInputs.ts';
 
@@ -123,8 +123,7 @@ export const command: CliCommand = {
         trained,
         card: {
           preset: cfg.preset.name,
-          labelScheme: scheme,
-          ...(scheme === 'specialist' && cfg.run.organ ? { organ: cfg.run.organ } : {}),
+          ...segmentorScheme(cfg),
           description: `Stage-3 FreeTumor segmentor (${scheme}${scheme === 'specialist' ? ` ${cfg.run.organ}` : ''}), synthesis ${synthesis}, filter ${cfg.preset.quality.mode}.`,
           provenance: { stage: 3, ...cropGeometry(cfg.preset), command, generatorCard: genCk?.ck.manifest.card ?? null, filterCard: segCk?.ck.manifest.card ?? null, cases: entries.map((e) => e.id) },
         },

@@ -12,7 +12,7 @@ import { CliError, type CliCommand } from '../cliTypes.ts';
 import { patchXYZ } from '../config.ts';
 import { CropStream, imageTensor, labelTensor } from '../train/cropStream.ts';
 import { hasTumour, toModelLabels } from '../train/labelScheme.ts';
-import { cacheFor, CONFIG_FLAGS, CONFIG_HELP, configFromArgs, foldCases, foldFlag, loadManifestFile, startBackend, writeRunConfig, cropGeometry, runOverrides, TRAIN_FLAGS } from '../train/runSetup.ts';
+import { cacheFor, CONFIG_FLAGS, CONFIG_HELP, configFromArgs, foldCases, foldFlag, loadManifestFile, startBackend, writeRunConfig, cropGeometry, runOverrides, segmentorScheme, TRAIN_FLAGS } from '../train/runSetup.ts';
 import { INTERRUPTED_EXIT, trainWithCheckpoints } from '../train/trainer.ts';
 import { diagonalAffine, handcraftedTumour } from '../train/tumourInputs.ts';
 
@@ -79,8 +79,7 @@ export const command: CliCommand = {
       trained,
       card: {
         preset: cfg.preset.name,
-        labelScheme: scheme,
-        ...(scheme === 'specialist' && cfg.run.organ ? { organ: cfg.run.organ } : {}),
+        ...segmentorScheme(cfg),
         description: handcrafted
           ? 'Stage-1 segmentor trained on HANDCRAFTED (SynTumor-like) tumours in organ-only crops (no real tumour labels).'
           : 'Stage-1 segmentor trained on labelled tumours.',

@@ -11,6 +11,7 @@ import {
   readCheckpoint,
   restoreNetwork,
   type LoadedCheckpoint,
+  type ModelCard,
   type ModelRole,
   type Network,
   type UNetConfig,
@@ -186,6 +187,15 @@ export async function writeRunConfig(outDir: string, cfg: RunConfig, command: Re
  */
 export function cropGeometry(preset: { patch: [number, number, number]; spacingMm: number }): { patch: [number, number, number]; spacingMm: number } {
   return { patch: [preset.patch[2], preset.patch[1], preset.patch[0]], spacingMm: preset.spacingMm };
+}
+
+/**
+ * A segmentor card's label scheme and, for a specialist, its organ — the lab and the reader study
+ * place tumours in that organ only, so every command that writes an S must record it.
+ */
+export function segmentorScheme(cfg: RunConfig): Pick<ModelCard, 'labelScheme' | 'organ'> {
+  const scheme = cfg.preset.labelScheme;
+  return scheme === 'specialist' && cfg.run.organ ? { labelScheme: scheme, organ: cfg.run.organ } : { labelScheme: scheme };
 }
 
 /** Flags every training command takes, besides the config flags. */

@@ -1,13 +1,8 @@
+import { downloadFile } from '../../files/download.ts';
+
 /** Save text as a file in the browser (nothing is uploaded). */
 export function download(name: string, text: string, type = 'application/json'): void {
-  const url = URL.createObjectURL(new Blob([text], { type }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  downloadFile(text, name, type);
 }
 
 export async function fileBytes(f: File): Promise<Uint8Array> {
