@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { connectedComponents, diceOf, evaluateCase, lesionClass, overlap, summariseCases } from './metrics.ts';
+import { connectedComponents, diceOf, evaluateCase, lesionClass, normalizedSurfaceDice, overlap, summariseCases, surfaceVoxels } from './metrics.ts';
 import type { Vec3 } from './volume.ts';
 
 const dims: Vec3 = [10, 10, 10];
@@ -57,5 +57,70 @@ describe('metrics', () => {
     expect(s.globalDice).toBeCloseTo((2 * 8) / (2 * 8 + 3 + 8));
     expect(s.meanFpVolumeTumourFreeMm3).toBe(24);
     expect(s.detection.tiny).toEqual({ lesions: 2, detected: 1, rate: 0.5 });
+  });
+  it('NSD at 2 mm: two 6³ cubes 3 voxels apart along x score 232/304 (counted by hand)', () => {
+    const d: Vec3 = [14, 10, 10];
+    const a = new Uint8Array(d[0] * d[1] * d[2]);
+    const b = new Uint8Array(a.length);
+    const box = (m: Uint8Array, x0: number) => {
+      for (let k = 2; k <= 7; k++) for (let j = 2; j <= 7; j++) for (let i = x0; i <= x0 + 5; i++) m[i + d[0] * (j + d[1] * k)] = 1;
+    };
+    box(a, 2);
+    box(b, 5);
+    // Each surface has 6³ − 4³ = 152 voxels. Within 2 mm of the other cube's surface: the side
+    // rings (20 voxels per x-slice) of the 5 slices nearest the other cube, and the one facing
+    // face's 4×4 interior: 100 + 16 = 116 per cube.
+    expect(surfaceVoxels(a, d).reduce((s, v) => s + v, 0)).toBe(152);
+    expect(normalizedSurfaceDice(a, b, d, [1, 1, 1], 2)).toBeCloseTo(232 / 304, 10);
+    // At 3 mm the far ring slices and the far face come within reach too.
+    expect(normalizedSurfaceDice(a, b, d, [1, 1, 1], 3)).toBeCloseTo(1, 10);
+  });
+
+  it('NSD: two spheres offset by less than the tolerance score 1, far apart 0; empty cases', () => {
+    const d: Vec3 = [30, 20, 20];
+    const sphere = (c: Vec3, r: number) => {
+      const m = new Uint8Array(d[0] * d[1] * d[2]);
+      for (let k = 0; k < d[2]; k++) for (let j = 0; j < d[1]; j++) for (let i = 0; i < d[0]; i++)
+        if ((i - c[0]) ** 2 + (j - c[1]) ** 2 + (k - c[2]) ** 2 <= r * r) m[i + d[0] * (j + d[1] * k)] = 1;
+      return m;
+    };
+    const a = sphere([8, 10, 10], 4);
+    // One voxel along z at 1.5 mm spacing: the shifted surface is the same voxels 1.5 mm away.
+    const up = sphere([8, 10, 11], 4);
+    expect(normalizedSurfaceDice(a, up, d, [1, 1, 1.5], 2)).toBe(1);
+    // … but not at a 1 mm tolerance, where only the voxels both surfaces share remain.
+    expect(normalizedSurfaceDice(a, up, d, [1, 1, 1.5], 1)).toBeLessThan(1);
+    const far = sphere([22, 10, 10], 4);
+    expect(normalizedSurfaceDice(a, far, d, [1, 1, 1], 2)).toBe(0);
+    expect(normalizedSurfaceDice(a, new Uint8Array(a.length), d, [1, 1, 1], 2)).toBe(0);
+    expect(Number.isNaN(normalizedSurfaceDice(new Uint8Array(a.length), new Uint8Array(a.length), d, [1, 1, 1], 2))).toBe(true);
+  });
+
+  it('lesion-wise: false-positive lesions per scan by size class; unlabelled cases are skipped, not tumour-free', () => {
+    const gt = new Uint8Array(1000);
+    const pr = new Uint8Array(1000);
+    cube(gt, [0, 0, 0], 2, 2);
+    cube(pr, [0, 0, 0], 2, 2); // found
+    cube(pr, [6, 6, 6], 2, 2); // a component touching no true tumour: one FP lesion (8 voxels)
+    const spacing: Vec3 = [2, 2, 2];
+    const a = evaluateCase('a', pr, gt, dims, spacing, ['liver']);
+    expect(a.falseLesions).toEqual([{ organ: 'liver', voxels: 8, volumeMm3: 64, sizeClass: 'tiny' }]);
+    expect(a.organs[0].nsd).toBeGreaterThan(0);
+    // An organ-only case where the model finds a tumour: with labels it would be a tumour-free
+    // case with a false positive; unlabelled it must not count at all.
+    const organOnly = new Uint8Array(1000);
+    const found = new Uint8Array(1000);
+    cube(found, [4, 4, 4], 2, 2);
+    const u = evaluateCase('u', found, organOnly, dims, spacing, ['liver'], { labeled: false });
+    const [s] = summariseCases([a, u], ['liver']);
+    expect(s.unlabelledSkipped).toBe(1);
+    expect(s.scans).toBe(1);
+    expect(s.tumourFreeCases).toBe(0);
+    expect(Number.isNaN(s.meanFpVolumeTumourFreeMm3)).toBe(true);
+    expect(s.falseLesionsPerScan.all).toBe(1);
+    expect(s.falseLesionsPerScan.tiny).toBe(1);
+    expect(s.falseLesionsPerScan.small).toBe(0);
+    expect(s.detection.tiny).toEqual({ lesions: 1, detected: 1, rate: 1 });
+    expect(s.meanNsd).toBeCloseTo(a.organs[0].nsd, 12);
   });
 });

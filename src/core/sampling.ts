@@ -6,9 +6,18 @@
 import type { Rng } from './random.ts';
 import type { Vec3 } from './volume.ts';
 
+/** The source `freetumor synthesize` gives its cases: offline synthetic tumours, not real ones. */
+export const SYNTHETIC_SOURCE = 'synthetic';
+
 export interface SamplingConfig {
   /** Times each labelled (real-tumour) case appears per epoch; METHOD.md stage 3: 10. */
   labeledOversample: number;
+  /**
+   * Times each offline synthetic case (source "synthetic") appears per epoch. Its own source
+   * whatever its `labeled` flag: a synthetic case stands for one visit of the unlabelled case it
+   * was made from (online synthesis visits those once per epoch), not for a real tumour (×10).
+   */
+  syntheticOversample: number;
   /** Per-source repeat factors, overriding labeledOversample (stage 2 reference: lits 200, …). */
   sourceOversample: Record<string, number>;
   /** Share of crops centred on a labelled voxel; METHOD.md pos:neg = 1:1. */
@@ -19,6 +28,7 @@ export interface SamplingConfig {
 
 export const DEFAULT_SAMPLING: SamplingConfig = {
   labeledOversample: 10,
+  syntheticOversample: 1,
   sourceOversample: {},
   positiveFraction: 0.5,
   cropsPerVisit: 4,
@@ -31,11 +41,39 @@ export interface CropRequest {
   u: [number, number, number];
 }
 
+export interface SampledCase {
+  source: string;
+  labeled: boolean;
+}
+
+/** A case with real tumour labels: labelled, and not an offline synthetic one. */
+export function hasRealTumourLabels(c: SampledCase): boolean {
+  return c.labeled && c.source !== SYNTHETIC_SOURCE;
+}
+
+/** Visits of one case per epoch: its source's factor if set, else synthetic / labelled / 1. */
+export function visitsOf(c: SampledCase, cfg: SamplingConfig): number {
+  if (Object.hasOwn(cfg.sourceOversample, c.source)) return cfg.sourceOversample[c.source];
+  if (c.source === SYNTHETIC_SOURCE) return cfg.syntheticOversample;
+  return c.labeled ? cfg.labeledOversample : 1;
+}
+
+/**
+ * Steps in one epoch: an epoch is one pass over the oversampled case list (every case visited
+ * visitsOf times, each visit giving cropsPerVisit crops), as the reference's DataLoader over its
+ * ConcatDataset of ×10 labelled copies plus the unlabelled cases (batch 1 volume → 4 crops).
+ * With `batch` crops per step that is ⌈Σ visits · cropsPerVisit / batch⌉.
+ */
+export function stepsPerEpoch(cases: readonly SampledCase[], cfg: SamplingConfig, batch: number): number {
+  const crops = cases.reduce((s, c) => s + visitsOf(c, cfg), 0) * cfg.cropsPerVisit;
+  return Math.max(1, Math.ceil(crops / batch));
+}
+
 /** One epoch's case visits: oversampled, shuffled. */
-export function epochVisits(cases: readonly { source: string; labeled: boolean }[], cfg: SamplingConfig, rng: Rng): number[] {
+export function epochVisits(cases: readonly SampledCase[], cfg: SamplingConfig, rng: Rng): number[] {
   const visits: number[] = [];
   cases.forEach((c, n) => {
-    const times = cfg.sourceOversample[c.source] ?? (c.labeled ? cfg.labeledOversample : 1);
+    const times = visitsOf(c, cfg);
     for (let t = 0; t < times; t++) visits.push(n);
   });
   for (let n = visits.length - 1; n > 0; n--) {
@@ -46,7 +84,7 @@ export function epochVisits(cases: readonly { source: string; labeled: boolean }
 }
 
 /** An endless stream of crop requests, epoch after epoch. */
-export function* cropRequests(cases: readonly { source: string; labeled: boolean }[], cfg: SamplingConfig, rng: Rng): Generator<CropRequest> {
+export function* cropRequests(cases: readonly SampledCase[], cfg: SamplingConfig, rng: Rng): Generator<CropRequest> {
   if (cases.length === 0) throw new Error('cropRequests: no cases');
   for (;;) {
     for (const caseIndex of epochVisits(cases, cfg, rng)) {

@@ -60,6 +60,27 @@ describe('stage-2 losses', () => {
     expect(onlySyn).toBeGreaterThan(0);
   });
 
+  it('C loss with an empty term: the term is dropped, value and gradient finite; both empty → 0, no update', async () => {
+    const c = logits(3, 7);
+    const syn = mask([2, 2, 2], 1);
+    const real = mask([4, 4, 4], 1);
+    const none = tf.zerosLike(syn) as tf.Tensor5D;
+    // By hand: with no real-tumour voxel L_C is 1 − mean P_synthetic over M alone (not halved).
+    const pSyn = tf.tidy(() => tf.sum(tf.mul(tf.slice(tf.softmax(c), [0, 0, 0, 0, 2], [-1, -1, -1, -1, 1]), syn)).div(tf.sum(syn)));
+    const lone = (await classifierLoss(c, syn, none).data())[0];
+    expect(lone).toBeCloseTo(1 - (await pSyn.data())[0], 6);
+    const realOnly = (await classifierLoss(c, none, real).data())[0];
+    expect(realOnly).toBeGreaterThan(0);
+    for (const [name, s, r] of [['no real', syn, none], ['no synthetic', none, real], ['neither', none, none]] as const) {
+      const g = tf.grad((x: tf.Tensor) => classifierLoss(x as tf.Tensor5D, s, r))(c);
+      const gv = await g.data();
+      expect(gv.every(Number.isFinite), name).toBe(true);
+      if (name === 'neither') expect(gv.every((v) => v === 0), name).toBe(true);
+      else expect(gv.some((v) => v !== 0), name).toBe(true);
+    }
+    expect((await classifierLoss(c, none, none).data())[0]).toBe(0);
+  });
+
   it('generator total = L_seg + λ·L_adv', async () => {
     const t = generatorLoss(logits(7, 3), logits(3, 4), mask([3, 3, 3], 2), U, 0.1);
     const [seg, adv, tot] = [(await t.seg.data())[0], (await t.adv.data())[0], (await t.total.data())[0]];

@@ -72,7 +72,9 @@ export function adversarialLoss(clsLogits: tf.Tensor5D, synthMask: tf.Tensor5D):
 
 /**
  * C's loss: ½[(1 − mean P_synthetic over synthetic voxels) + (1 − mean P_real over real-tumour
- * voxels)]. A term whose mask is empty in this batch is dropped and the other is not halved.
+ * voxels)]. A term whose mask is empty in this batch (no labelled crop, or no tumour placed) is
+ * dropped and the other is not halved; with both empty the loss is 0 with a zero gradient. Never
+ * NaN: each mean divides by max(count, 1) and is multiplied by its 0/1 presence flag.
  */
 export function classifierLoss(clsLogits: tf.Tensor5D, synthMask: tf.Tensor5D, realMask: tf.Tensor5D): tf.Scalar {
   return tf.tidy(() => {

@@ -11,6 +11,12 @@ export interface AdamWOptions {
   betas: [number, number];
   eps: number;
   weightDecay: number;
+  /**
+   * AMSGrad (Reddi et al.): divide by the running maximum of v̂ instead of v̂, as PyTorch's
+   * `amsgrad=True` (the reference's stage-1/3 AdamW). Absent in checkpoints written before it
+   * existed, which read as false.
+   */
+  amsgrad?: boolean;
 }
 
 export class AdamW {
@@ -18,6 +24,8 @@ export class AdamW {
   step = 0;
   readonly m = new Map<string, tf.Variable>();
   readonly v = new Map<string, tf.Variable>();
+  /** AMSGrad's running maximum of v (empty unless options.amsgrad). */
+  readonly vmax = new Map<string, tf.Variable>();
   private readonly byTfName = new Map<string, string>();
 
   constructor(
@@ -28,6 +36,7 @@ export class AdamW {
       this.byTfName.set(p.name, name);
       this.m.set(name, tf.variable(tf.zerosLike(p), false));
       this.v.set(name, tf.variable(tf.zerosLike(p), false));
+      if (options.amsgrad) this.vmax.set(name, tf.variable(tf.zerosLike(p), false));
     }
   }
 
@@ -51,17 +60,24 @@ export class AdamW {
         const v = this.v.get(name)!;
         m.assign(tf.add(tf.mul(m, b1), tf.mul(g, 1 - b1)));
         v.assign(tf.add(tf.mul(v, b2), tf.mul(tf.square(g), 1 - b2)));
+        let second: tf.Tensor = v;
+        const vmax = this.vmax.get(name);
+        if (vmax) {
+          vmax.assign(tf.maximum(vmax, v));
+          second = vmax;
+        }
         const decayed = weightDecay > 0 ? tf.mul(p, 1 - lr * weightDecay) : p;
-        const update = tf.div(tf.div(m, c1), tf.add(tf.sqrt(tf.div(v, c2)), eps));
+        const update = tf.div(tf.div(m, c1), tf.add(tf.sqrt(tf.div(second, c2)), eps));
         p.assign(tf.sub(decayed, tf.mul(update, lr)));
       }
     });
   }
 
   dispose(): void {
-    for (const t of [...this.m.values(), ...this.v.values()]) t.dispose();
+    for (const t of [...this.m.values(), ...this.v.values(), ...this.vmax.values()]) t.dispose();
     this.m.clear();
     this.v.clear();
+    this.vmax.clear();
   }
 }
 

@@ -1,15 +1,16 @@
 /**
  * Sliding-window inference over a whole volume, tile by tile: window = patch, overlap 0.75 by
  * default, Gaussian (or uniform) blending of softmax probabilities, then argmax. Only one batch
- * of windows lives on the backend at a time; accumulation happens in CPU arrays.
+ * of windows lives on the backend at a time; accumulation happens in CPU arrays, always in tile
+ * order, so with a per-sample network the result does not depend on `batch`.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { InferenceConfig } from './config.ts';
+import type { InferenceConfig, NormKind } from './config.ts';
 import { DEFAULT_INFERENCE } from './config.ts';
 
 export interface Segmenter {
   apply(x: tf.Tensor5D): tf.Tensor5D;
-  config: { outChannels: number };
+  config: { outChannels: number; norm?: NormKind };
 }
 
 export interface SlidingWindowInput {
@@ -70,6 +71,14 @@ export async function slidingWindowInference(
   opts: Partial<SlidingWindowOptions> & Pick<SlidingWindowOptions, 'patch'>,
 ): Promise<SlidingWindowResult> {
   const o = { ...DEFAULT_INFERENCE, ...opts };
+  // Windows share a forward pass `batch` at a time; only a network that treats each sample on its
+  // own (no batch statistics) gives a result independent of that grouping.
+  if (net.config.norm === 'batch') {
+    throw new Error(
+      "sliding-window inference refuses a network with norm 'batch': its output for a window would depend on the " +
+        "windows batched with it; use a segmentor with norm 'instance'",
+    );
+  }
   const [nx, ny, nz] = vol.dims;
   const [pz, py, px] = o.patch;
   const K = net.config.outChannels;

@@ -27,7 +27,7 @@ async function scalar(t: tf.Tensor): Promise<number> {
 
 /** AdamW for stage 1/3 (decoupled weight decay). */
 export function segmentorOptimizer(S: Network, cfg: Stage1Config): AdamW {
-  return new AdamW(S.params, { lr: cfg.lr, betas: cfg.betas, eps: cfg.eps, weightDecay: cfg.weightDecay });
+  return new AdamW(S.params, { lr: cfg.lr, betas: cfg.betas, eps: cfg.eps, weightDecay: cfg.weightDecay, amsgrad: cfg.amsgrad });
 }
 
 /** Adam for G or C in stage 2 (betas (0, 0.999), no weight decay). */

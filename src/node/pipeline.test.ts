@@ -140,22 +140,31 @@ describe('freetumor pipeline (tiny preset, cpu)', () => {
     expect(r3o.code).toBe(0);
     expect(await exists(join(s3off, 'checkpoints/step-00000001/model.safetensors'))).toBe(true);
 
-    // Evaluation of fold 1: the real (tumour-free) case and its synthetic-tumour version.
+    // Evaluation of every case: the two real ones and the synthetic-tumour version (synthesize
+    // --fold 1 made it from fold 1's training case, so no fold holds both).
     const ev = join(dir, 'eval');
-    const re = await runCli('evaluate', ...held, '--manifest', synManifest, '--checkpoint', s3, '--out', ev);
-    expect(re.code).toBe(0);
+    const re = await runCli('evaluate', ...common, '--manifest', synManifest, '--checkpoint', s3, '--out', ev);
+    expect(re.code, re.stderr).toBe(0);
     expect(re.stdout).toMatch(/tumour DSC % \(mean per case\)/);
     const ej = JSON.parse(await readFile(join(ev, 'evaluation.json'), 'utf8'));
-    expect(ej.cases).toHaveLength(2);
-    const withTumour = ej.summary.filter((s: { casesWithTumour: number }) => s.casesWithTumour > 0);
-    expect(withTumour.length).toBeGreaterThan(0);
-    for (const s of withTumour) {
-      expect(Number.isFinite(s.meanDice)).toBe(true);
-      expect(Number.isFinite(s.globalDice)).toBe(true);
-    }
-    for (const s of ej.summary) {
-      expect(s.tumourFreeCases).toBeGreaterThan(0);
-      expect(Number.isFinite(s.meanFpVolumeTumourFreeMm3)).toBe(true);
+    expect(ej.cases).toHaveLength(3);
+    // The real cases are organ-only (unlabelled): skipped, not scored as tumour-free.
+    expect(ej.unlabelledSkipped).toHaveLength(2);
+    for (const grid of ['source', 'preprocessed']) {
+      const summary = ej.summary[grid];
+      const withTumour = summary.filter((s: { casesWithTumour: number }) => s.casesWithTumour > 0);
+      expect(withTumour.length).toBeGreaterThan(0);
+      for (const s of withTumour) {
+        expect(Number.isFinite(s.meanDice)).toBe(true);
+        expect(Number.isFinite(s.meanNsd)).toBe(true);
+        expect(Number.isFinite(s.globalDice)).toBe(true);
+      }
+      // The synthetic case is tumour-free in the organs its tumour is not in.
+      for (const s of summary.filter((x: { casesWithTumour: number }) => x.casesWithTumour === 0)) {
+        expect(s.tumourFreeCases).toBe(1);
+        expect(s.unlabelledSkipped).toBe(2);
+        expect(Number.isFinite(s.meanFpVolumeTumourFreeMm3)).toBe(true);
+      }
     }
     expect(await exists(join(ev, 'evaluation.md'))).toBe(true);
   });

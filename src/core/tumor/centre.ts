@@ -10,6 +10,12 @@
  *
  * "Axial" is the plane normal to the voxel axis closest to world superior–inferior (from the
  * affine), which is k only for the usual unrotated scans.
+ *
+ * On a crop, `siRange` gives the WHOLE organ's superior–inferior extent in the crop's voxel
+ * coordinates (it may reach past the crop): the band is then the band of the whole organ, as
+ * offline placement on the whole scan has it, not of the organ's truncated part in the crop; only
+ * its slices inside the crop are candidates. A crop holding no usable band slice widens the band
+ * by the same rule as above.
  */
 import type { Rng } from '../random.ts';
 import { spacingOf, type Mat4, type Vec3 } from '../volume.ts';
@@ -140,12 +146,17 @@ export interface ChooseCentreInput {
   extent: OrganExtent;
   /** Extra veto on candidate voxels (vessel avoidance): true = may be a centre. */
   accept?: VoxelPredicate;
+  /**
+   * Inclusive superior–inferior extent [first, last] of the whole organ in this volume's voxel
+   * coordinates, for a crop of a larger scan (default: the extent in this volume).
+   */
+  siRange?: [number, number];
   /** For error messages. */
   organName: string;
 }
 
 export function chooseTumourCentre(input: ChooseCentreInput, rng: Rng, opts: CentreOptions = DEFAULT_CENTRE_OPTIONS): CentreChoice {
-  const { dims, affine, isOrgan, extent, accept, organName } = input;
+  const { dims, affine, isOrgan, extent, accept, organName, siRange } = input;
   if (extent.count === 0) throw new TumourSimulationError(`the ${organName} label is empty: no voxel to place a tumour in`);
   const z = superiorInferiorAxis(affine);
   const [u, v] = z === 0 ? [1, 2] : z === 1 ? [0, 2] : [0, 1];
@@ -158,8 +169,11 @@ export function chooseTumourCentre(input: ChooseCentreInput, rng: Rng, opts: Cen
     rad[1] = 0;
   }
   const stride: Vec3 = [1, dims[0], dims[0] * dims[1]];
-  const zs = extent.lo[z];
-  const ze = extent.hi[z];
+  if (siRange && !(Number.isInteger(siRange[0]) && Number.isInteger(siRange[1]) && siRange[0] <= siRange[1])) {
+    throw new RangeError(`siRange must be two integers first <= last, got [${siRange}]`);
+  }
+  const zs = siRange ? siRange[0] : extent.lo[z];
+  const ze = siRange ? siRange[1] : extent.hi[z];
   const uLo = extent.lo[u];
   const vLo = extent.lo[v];
   const nu = extent.hi[u] - uLo + 1;
@@ -198,7 +212,10 @@ export function chooseTumourCentre(input: ChooseCentreInput, rng: Rng, opts: Cen
   if (!(f0 >= 0 && f1 <= 1 && f0 <= f1)) throw new RangeError(`centre band must satisfy 0 <= lo <= hi <= 1, got [${f0}, ${f1}]`);
   const step = opts.bandWidenStep > 0 ? opts.bandWidenStep : 1;
   for (let widened = 0; ; widened++) {
-    const [s0, s1] = bandSlices(zs, ze, f0, f1);
+    const [b0, b1] = bandSlices(zs, ze, f0, f1);
+    // Only slices that hold organ in this volume (a whole-organ band may reach past a crop).
+    const s0 = Math.max(b0, extent.lo[z]);
+    const s1 = Math.min(b1, extent.hi[z]);
     const pool: number[] = [];
     for (let zz = s0; zz <= s1; zz++) if (!useless.has(zz)) pool.push(zz);
     while (pool.length > 0) {

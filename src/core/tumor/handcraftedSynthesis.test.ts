@@ -79,6 +79,17 @@ describe('handcrafted synthesis on the demo CT', () => {
     expect(others.size).toBe(3);
   });
 
+  it('draws the texture (s, b, β) per run seed, or from the run seed it is given', () => {
+    const a = synthesizeHandcrafted(image, label, { seed: 1, handcrafted: { texture } });
+    const b = synthesizeHandcrafted(image, label, { seed: 2, handcrafted: { texture } });
+    expect(a.textureParams.beta).not.toBe(b.textureParams.beta);
+    expect(a.textureParams.scale).not.toBe(b.textureParams.scale);
+    // A training run fixes its texture by its own seed: every call of the run shares it.
+    const c = synthesizeHandcrafted(image, label, { seed: 1, handcrafted: { texture: { ...texture, seed: 77 } } });
+    const d = synthesizeHandcrafted(image, label, { seed: 2, handcrafted: { texture: { ...texture, seed: 77 } } });
+    expect(c.textureParams).toEqual(d.textureParams);
+  });
+
   it('places the same tumours as simulateTumourPositions with the same seed', () => {
     const r = synthesizeHandcrafted(image, label, { seed: 21, handcrafted: { texture } });
     const s = simulateTumourPositions(label, { seed: 21 });

@@ -9,14 +9,16 @@
  * (training crops already windowed to [0,1]) the formula is applied as is.
  *
  * One d and one texture crop per call, as in the reference; the crop is laid over the box that
- * holds all of M̃, starting at a random offset in the precomputed texture.
+ * holds all of M̃, starting at a random offset in the precomputed texture. The texture (its s, b, β)
+ * is the run's: seeded from `texture.seed` when given (a training run passes its run seed), else
+ * from the call's own seed, since one `simulate` call or one Synthesize-panel click is one run.
  */
 import { Rng, hashSeed, type Seed } from '../random.ts';
 import type { ImageVolume, LabelVolume, Vec3 } from '../volume.ts';
 import { HU_WINDOW_HI, HU_WINDOW_LO } from '../window.ts';
 import { simulateTumourPositions, type PositionOptionsInput, type PositionSimulation } from './positionSimulation.ts';
 import { reflectIndex } from './gaussianFilter.ts';
-import { DEFAULT_TEXTURE_OPTIONS, drawTextureOffset, getTexture, type TextureOptions } from './texture.ts';
+import { DEFAULT_TEXTURE_OPTIONS, drawTextureOffset, getTexture, textureSeedOf, type TextureOptions, type TextureParams } from './texture.ts';
 
 export interface HandcraftedOptions {
   /** d ~ U(lo, hi), the darkening in window units. */
@@ -32,13 +34,15 @@ export const DEFAULT_HANDCRAFTED_OPTIONS: HandcraftedOptions = {
   darkening: [0.2, 0.7],
   huWindow: { lo: HU_WINDOW_LO, hi: HU_WINDOW_HI },
   units: 'hu',
-  texture: DEFAULT_TEXTURE_OPTIONS,
+  // No seed here: the texture's seed comes from the call's (see applyHandcraftedTumours).
+  texture: {},
 };
 
 export interface HandcraftedApplied {
   image: ImageVolume;
   darkening: number;
   textureOffset: Vec3;
+  textureParams: TextureParams;
 }
 
 /** Apply x̂ = x − M̃·d·T to a copy of `image` (geometry must match the simulation). */
@@ -55,11 +59,11 @@ export function applyHandcraftedTumours(
   }
   const out = new Float32Array(image.data);
   const darkening = rng.uniform(o.darkening[0], o.darkening[1]);
-  const tex = getTexture(sim.spacing, { ...DEFAULT_TEXTURE_OPTIONS, ...o.texture });
+  const tex = getTexture(sim.spacing, { ...DEFAULT_TEXTURE_OPTIONS, seed: textureSeedOf(sim.seed), ...o.texture });
   const box = sim.softBox;
-  if (!box) return { image: { dims: [...dims] as Vec3, affine: [...image.affine], data: out }, darkening, textureOffset: [0, 0, 0] };
+  if (!box) return { image: { dims: [...dims] as Vec3, affine: [...image.affine], data: out }, darkening, textureOffset: [0, 0, 0], textureParams: tex.params };
   const size = [0, 1, 2].map((a) => box.hi[a] - box.lo[a] + 1) as Vec3;
-  const offset = drawTextureOffset(tex, size, rng);
+  const offset = drawTextureOffset(tex, rng);
   const gain = o.units === 'hu' ? darkening * (o.huWindow.hi - o.huWindow.lo) : darkening;
   const m = sim.softMask;
   // Texture coordinates per axis, mirror tiling resolved once instead of per voxel.
@@ -83,7 +87,7 @@ export function applyHandcraftedTumours(
       }
     }
   }
-  return { image: { dims: [...dims] as Vec3, affine: [...image.affine], data: out }, darkening, textureOffset: offset };
+  return { image: { dims: [...dims] as Vec3, affine: [...image.affine], data: out }, darkening, textureOffset: offset, textureParams: tex.params };
 }
 
 /** `label` with each tumour voxel set to its organ's tumour id (project scheme). */
@@ -113,6 +117,7 @@ export interface HandcraftedSynthesis {
   simulation: PositionSimulation;
   darkening: number;
   textureOffset: Vec3;
+  textureParams: TextureParams;
 }
 
 /**
@@ -142,5 +147,6 @@ export function synthesizeHandcrafted(
     simulation,
     darkening: applied.darkening,
     textureOffset: applied.textureOffset,
+    textureParams: applied.textureParams,
   };
 }

@@ -9,6 +9,12 @@
  *
  * Only the tumour's box (4 r) and its blur margin are ever touched; the volume-sized outputs are
  * allocated zeroed and written inside those boxes.
+ *
+ * Existing tumours are not organ here: a centre, and M, keep `tumourMarginMm` away from every voxel
+ * labelled tumour (any organ's), and M̃ never covers one, so a new tumour is never drawn on a real
+ * lesion (whose voxels would add nothing to the label and would pass the quality test for free).
+ * Each tumour keeps its own M and M̃ (`parts`), so a caller can score tumours one by one and keep
+ * only some (`keepTumours`).
  */
 import { ORGAN_IDS, type Organ } from '../labels.ts';
 import { Rng, hashSeed, type Seed } from '../random.ts';
@@ -67,6 +73,16 @@ export interface PositionSimulationOptions {
   softMaskInOrganOnly: boolean;
   /** Redraws of a tumour whose M came out empty (deformation pushed it off the organ). */
   maxAttempts: number;
+  /**
+   * Distance (mm) a new tumour's centre and M keep from existing tumour voxels (which are never
+   * part of M or M̃, whatever this is). 3 mm = the centre erosion's half-width.
+   */
+  tumourMarginMm: number;
+  /**
+   * Per organ, the whole organ's superior–inferior extent in this volume's voxel coordinates, when
+   * the volume is a crop: the centre band is then the whole organ's (see centre.ts).
+   */
+  siRanges?: Partial<Record<Organ, [number, number]>>;
 }
 
 export const DEFAULT_POSITION_OPTIONS: PositionSimulationOptions = {
@@ -82,6 +98,7 @@ export const DEFAULT_POSITION_OPTIONS: PositionSimulationOptions = {
   avoidVessels: { enabled: false, huThreshold: 180 },
   softMaskInOrganOnly: true,
   maxAttempts: 10,
+  tumourMarginMm: 3,
 };
 
 export interface Box {
@@ -117,6 +134,13 @@ export interface SimulatedTumour {
   attempts: number;
 }
 
+/** One tumour's own masks: M as voxel indices, M̃ inside its box (max-folded into softMask). */
+export interface TumourPart {
+  voxels: Int32Array;
+  softBox: Box | null;
+  soft: Float32Array;
+}
+
 export interface PositionSimulation {
   dims: Vec3;
   affine: Mat4;
@@ -128,6 +152,10 @@ export interface PositionSimulation {
   /** Box holding every non-zero voxel of softMask (null when there is none). */
   softBox: Box | null;
   tumours: SimulatedTumour[];
+  /** parts[n] belongs to tumours[n]. */
+  parts: TumourPart[];
+  /** Voxels of M (the union over tumours): every one was organ, none was tumour before. */
+  newTumourVoxels: number;
   /** The base seed the tumour seeds were derived from. */
   seed: number;
 }
@@ -155,6 +183,7 @@ export function resolvePositionOptions(input: PositionOptionsInput = {}): Positi
   if (!o.organs.length) throw new RangeError('at least one organ is needed');
   for (const org of o.organs) if (!(org in ORGAN_IDS)) throw new RangeError(`unknown organ '${org}'`);
   if (!(o.blurSigma[0] >= 0 && o.blurSigma[1] >= o.blurSigma[0])) throw new RangeError(`bad blurSigma [${o.blurSigma}]`);
+  if (!(o.tumourMarginMm >= 0 && Number.isFinite(o.tumourMarginMm))) throw new RangeError(`tumourMarginMm must be a finite number >= 0, got ${o.tumourMarginMm}`);
   return o;
 }
 
@@ -188,9 +217,18 @@ export function simulateTumourPositions(
   const softMask = new Float32Array(n);
   let softBox: Box | null = null;
   const extents = new Map<Organ, OrganExtent>();
+  const blocked = existingTumourZone(label, o.tumourMarginMm);
+  // Where a new tumour may go: the organ, minus existing tumours and their margin.
   const isOrganOf = (org: Organ) => {
-    const { organ: oid, tumor: tid } = ORGAN_IDS[org];
-    return (idx: number): boolean => lab[idx] === oid || lab[idx] === tid;
+    const oid = ORGAN_IDS[org].organ;
+    return blocked ? (idx: number): boolean => lab[idx] === oid && !blocked[idx] : (idx: number): boolean => lab[idx] === oid;
+  };
+  // Where M̃ may reach: the organ proper (softMaskInOrganOnly), and never an existing tumour.
+  const tumourIds = new Uint8Array(256);
+  for (const org of Object.keys(ORGAN_IDS) as Organ[]) tumourIds[ORGAN_IDS[org].tumor] = 1;
+  const softAllowedOf = (org: Organ) => {
+    const oid = ORGAN_IDS[org].organ;
+    return o.softMaskInOrganOnly ? (idx: number): boolean => lab[idx] === oid : (idx: number): boolean => !tumourIds[lab[idx]];
   };
   const extentOf = (org: Organ): OrganExtent => {
     let e = extents.get(org);
@@ -211,11 +249,13 @@ export function simulateTumourPositions(
     : undefined;
 
   const tumours: SimulatedTumour[] = [];
+  const parts: TumourPart[] = [];
   for (let t = 0; t < o.count; t++) {
     const seed = hashSeed(baseSeed, 'tumour', t);
     const rng = new Rng(seed);
     const organ = o.organs.length === 1 ? o.organs[0] : rng.choice(o.organs);
     const isOrgan = isOrganOf(organ);
+    const softAllowed = softAllowedOf(organ);
     const cls = o.sizeClass ?? drawSizeClass(rng, o.sizeClasses.probabilities);
     if (!SIZE_CLASSES.includes(cls)) throw new RangeError(`unknown size class '${cls}'`);
     const given = o.centres?.[t];
@@ -230,6 +270,7 @@ export function simulateTumourPositions(
       throw new TumourSimulationError(`tumour ${t} in the ${organ}: ${o.maxAttempts} attempts all gave an empty mask`);
     }
     tumours.push({ ...placed.info, attempts });
+    parts.push(placed.part);
 
     function placeOne() {
       const semiAxesMm = drawSemiAxesMm(rng, cls, o.sizeClasses);
@@ -237,10 +278,10 @@ export function simulateTumourPositions(
       let centre: Vec3;
       let centreBand: SimulatedTumour['centreBand'] = null;
       if (given) {
-        centre = checkCentre(given, dims, isOrgan, organ);
+        centre = checkCentre(given, dims, isOrgan, organ, blocked ? (idx) => blocked[idx] === 1 : null, o.tumourMarginMm);
       } else {
         const c = chooseTumourCentre(
-          { dims, affine, isOrgan, extent: extentOf(organ), accept, organName: organ },
+          { dims, affine, isOrgan, extent: extentOf(organ), accept, organName: organ, ...(o.siRanges?.[organ] ? { siRange: o.siRanges[organ] } : {}) },
           rng,
           o.centre,
         );
@@ -292,11 +333,12 @@ export function simulateTumourPositions(
           }
         }
       }
+      let part: TumourPart = { voxels: new Int32Array(0), softBox: null, soft: new Float32Array(0) };
       if (count > 0) {
         for (const idx of mine) tumourLabel[idx] = id;
         const sigmaBlur = [0, 1, 2].map((a) => blurSigmaMm / spacing[a]) as Vec3;
-        const box = addSoftMask(mine, { lo, hi }, sigmaBlur);
-        softBox = softBox ? unionBox(softBox, box) : box;
+        part = addSoftMask(mine, { lo, hi }, sigmaBlur);
+        softBox = softBox ? unionBox(softBox, part.softBox!) : part.softBox;
       }
       const info: Omit<SimulatedTumour, 'attempts'> = {
         index: t,
@@ -316,10 +358,10 @@ export function simulateTumourPositions(
         bbox: count > 0 ? { lo, hi } : { lo: [...centre] as Vec3, hi: [...centre] as Vec3 },
         centreBand,
       };
-      return { info, count };
+      return { info, count, part };
 
-      /** Blur this tumour's M inside its box + margin and fold it into M̃ by max. */
-      function addSoftMask(voxels: number[], mBox: Box, sigmaBlur: Vec3): Box {
+      /** Blur this tumour's M inside its box + margin, keep it as the tumour's own, fold it into M̃ by max. */
+      function addSoftMask(voxels: number[], mBox: Box, sigmaBlur: Vec3): TumourPart {
         const blo = [0, 1, 2].map((a) => Math.max(0, mBox.lo[a] - gaussianRadius(sigmaBlur[a], o.gaussianTruncate))) as Vec3;
         const bhi = [0, 1, 2].map((a) =>
           Math.min(dims[a] - 1, mBox.hi[a] + gaussianRadius(sigmaBlur[a], o.gaussianTruncate)),
@@ -343,29 +385,138 @@ export function simulateTumourPositions(
             const vrow = blo[0] + dims[0] * (blo[1] + j + dims[1] * (blo[2] + k));
             for (let i = 0; i < bdims[0]; i++, p++) {
               let v = blurred[p];
-              if (v <= 0) continue;
+              if (v <= 0) {
+                blurred[p] = 0;
+                continue;
+              }
               const idx = vrow + i;
-              if (o.softMaskInOrganOnly && !isOrgan(idx)) continue;
+              if (!softAllowed(idx)) {
+                blurred[p] = 0;
+                continue;
+              }
               if (v > 1) v = 1;
+              blurred[p] = v;
               if (v > softMask[idx]) softMask[idx] = v;
             }
           }
         }
-        return { lo: blo, hi: bhi };
+        return { voxels: Int32Array.from(voxels), softBox: { lo: blo, hi: bhi }, soft: blurred };
       }
     }
   }
 
-  return { dims: [...dims] as Vec3, affine: [...affine], spacing, tumourLabel, softMask, softBox, tumours, seed: baseSeed };
+  let newTumourVoxels = 0;
+  for (let v = 0; v < n; v++) if (tumourLabel[v]) newTumourVoxels++;
+  return { dims: [...dims] as Vec3, affine: [...affine], spacing, tumourLabel, softMask, softBox, tumours, parts, newTumourVoxels, seed: baseSeed };
 }
 
-function checkCentre(c: Vec3, dims: Vec3, isOrgan: (idx: number) => boolean, organ: Organ): Vec3 {
+/**
+ * The simulation with only the tumours whose indices are in `keep` (the others reverted: their M
+ * and M̃ gone). M̃ is rebuilt as the max over the kept tumours' own, so a kept tumour's voxels are
+ * exactly what they were.
+ */
+export function keepTumours(sim: PositionSimulation, keep: Iterable<number>): PositionSimulation {
+  const wanted = new Set(keep);
+  const n = sim.tumourLabel.length;
+  const tumourLabel = new Uint8Array(n);
+  const softMask = new Float32Array(n);
+  const tumours: SimulatedTumour[] = [];
+  const parts: TumourPart[] = [];
+  let softBox: Box | null = null;
+  const [nx, ny] = sim.dims;
+  sim.tumours.forEach((t, q) => {
+    if (!wanted.has(t.index)) return;
+    const part = sim.parts[q];
+    tumours.push(t);
+    parts.push(part);
+    for (const idx of part.voxels) tumourLabel[idx] = t.tumourLabel;
+    const b = part.softBox;
+    if (!b) return;
+    softBox = softBox ? unionBox(softBox, b) : b;
+    const bd = [0, 1, 2].map((a) => b.hi[a] - b.lo[a] + 1) as Vec3;
+    let p = 0;
+    for (let k = 0; k < bd[2]; k++) {
+      for (let j = 0; j < bd[1]; j++) {
+        const row = b.lo[0] + nx * (b.lo[1] + j + ny * (b.lo[2] + k));
+        for (let i = 0; i < bd[0]; i++, p++) {
+          const v = part.soft[p];
+          if (v > softMask[row + i]) softMask[row + i] = v;
+        }
+      }
+    }
+  });
+  let newTumourVoxels = 0;
+  for (let v = 0; v < n; v++) if (tumourLabel[v]) newTumourVoxels++;
+  return { ...sim, tumourLabel, softMask, softBox, tumours, parts, newTumourVoxels };
+}
+
+/**
+ * Voxels labelled tumour (any organ's tumour id) and, with a margin, every voxel within `marginMm`
+ * of one (an ellipsoidal ball in voxels on anisotropic grids). null when the label has no tumour.
+ */
+export function existingTumourZone(label: LabelVolume, marginMm: number): Uint8Array | null {
+  const { dims, data } = label;
+  const isTumour = new Uint8Array(256);
+  for (const org of Object.keys(ORGAN_IDS) as Organ[]) isTumour[ORGAN_IDS[org].tumor] = 1;
+  const n = data.length;
+  let any = false;
+  for (let v = 0; v < n; v++) {
+    if (isTumour[data[v]]) {
+      any = true;
+      break;
+    }
+  }
+  if (!any) return null;
+  const zone = new Uint8Array(n);
+  for (let v = 0; v < n; v++) if (isTumour[data[v]]) zone[v] = 1;
+  if (marginMm <= 0) return zone;
+  const spacing = spacingOf(label.affine);
+  const r = spacing.map((s) => Math.floor(marginMm / s + 1e-9)) as Vec3;
+  const ball: Vec3[] = [];
+  for (let dz = -r[2]; dz <= r[2]; dz++)
+    for (let dy = -r[1]; dy <= r[1]; dy++)
+      for (let dx = -r[0]; dx <= r[0]; dx++) {
+        const d2 = (dx * spacing[0]) ** 2 + (dy * spacing[1]) ** 2 + (dz * spacing[2]) ** 2;
+        if ((dx || dy || dz) && d2 <= marginMm * marginMm + 1e-9) ball.push([dx, dy, dz]);
+      }
+  if (!ball.length) return zone;
+  const [nx, ny, nz] = dims;
+  const at = (i: number, j: number, k: number) => data[i + nx * (j + ny * k)];
+  // Only a tumour's surface voxels can reach outside it, so only they are stamped with the ball.
+  let v = 0;
+  for (let k = 0; k < nz; k++)
+    for (let j = 0; j < ny; j++)
+      for (let i = 0; i < nx; i++, v++) {
+        if (!isTumour[data[v]]) continue;
+        const surface =
+          (i > 0 && !isTumour[at(i - 1, j, k)]) || (i < nx - 1 && !isTumour[at(i + 1, j, k)]) ||
+          (j > 0 && !isTumour[at(i, j - 1, k)]) || (j < ny - 1 && !isTumour[at(i, j + 1, k)]) ||
+          (k > 0 && !isTumour[at(i, j, k - 1)]) || (k < nz - 1 && !isTumour[at(i, j, k + 1)]);
+        if (!surface) continue;
+        for (const [dx, dy, dz] of ball) {
+          const x = i + dx;
+          const y = j + dy;
+          const z = k + dz;
+          if (x < 0 || y < 0 || z < 0 || x >= nx || y >= ny || z >= nz) continue;
+          zone[x + nx * (y + ny * z)] = 1;
+        }
+      }
+  return zone;
+}
+
+function checkCentre(c: Vec3, dims: Vec3, isOrgan: (idx: number) => boolean, organ: Organ, nearTumour: ((idx: number) => boolean) | null, marginMm: number): Vec3 {
   for (let a = 0; a < 3; a++) {
     if (!Number.isInteger(c[a]) || c[a] < 0 || c[a] >= dims[a]) {
       throw new TumourSimulationError(`centre ${c.join(',')} is outside the volume (dims ${dims.join('×')})`);
     }
   }
-  if (!isOrgan(c[0] + dims[0] * (c[1] + dims[1] * c[2]))) {
+  const idx = c[0] + dims[0] * (c[1] + dims[1] * c[2]);
+  if (nearTumour?.(idx)) {
+    throw new TumourSimulationError(
+      `centre ${c.join(',')} is on an existing tumour${marginMm > 0 ? ` or within ${marginMm} mm of one` : ''}: a new tumour must go into tumour-free ${organ}`,
+    );
+  }
+  if (!isOrgan(idx)) {
     throw new TumourSimulationError(`centre ${c.join(',')} is not inside the ${organ}`);
   }
   return [c[0], c[1], c[2]];

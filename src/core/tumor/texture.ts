@@ -3,7 +3,13 @@
  *   uniform noise → Gaussian σ_a → min–max rescale to [b, b+s] → Bernoulli ("salt") sample with
  *   that probability → Gaussian σ_b → multiply by β / mean(values > threshold) → clip to [0, 1].
  * It is expensive (two 3-D blurs), so one large texture is made once per (seed, spacing, options)
- * and every tumour takes a random crop of it.
+ * and every tumour takes a random crop of it. s, b and β are drawn from the texture's seed, so the
+ * caller seeds it from the RUN (a training run's seed, a `simulate` call's seed): one seed for all
+ * runs would give every run the same s, b, β and the same few crops.
+ *
+ * Crop offsets are drawn over the whole mirror-tiled plane (period 2·size per axis), not only
+ * where the crop fits inside the texture: a 96³ crop of a 128³ texture has 256 offsets per axis
+ * instead of 33.
  *
  * σ_a, σ_b are reference voxels (1.5 mm) converted to this volume's voxels per axis, so the grain
  * has the same physical size on every scan. A crop larger than the texture is read through mirror
@@ -29,7 +35,10 @@ export interface TextureOptions {
   /** Values above this define "the bright part" whose mean is scaled to β. */
   threshold: number;
   referenceSpacingMm: number;
-  /** Seed of the texture itself; fixed by default so that one seed always means one tumour. */
+  /**
+   * Seed of the texture itself. Callers derive it from their run's seed (see textureSeedOf); the
+   * fixed default remains only for callers that give none (benchmarks).
+   */
   seed: Seed;
 }
 
@@ -45,11 +54,29 @@ export const DEFAULT_TEXTURE_OPTIONS: TextureOptions = {
   seed: 'freetumor-texture',
 };
 
+/** The texture parameters drawn for one texture (reported, and checked by the tests). */
+export interface TextureParams {
+  /** s: width of the probability range. */
+  scale: number;
+  /** b: bottom of the probability range. */
+  base: number;
+  /** β: mean of the bright part before clipping. */
+  beta: number;
+  /** β / mean(values > threshold) that was applied. */
+  gain: number;
+}
+
 export interface Texture {
   dims: Vec3;
   data: Float32Array;
   /** Voxel spacing (mm) the texture's grain was made for. */
   spacing: Vec3;
+  params: TextureParams;
+}
+
+/** The texture seed of a run: one texture (s, b, β) per run seed, not one for every run. */
+export function textureSeedOf(runSeed: Seed): number {
+  return hashSeed(runSeed, 'texture-of-run');
 }
 
 export function generateTexture(spacing: Vec3, options: Partial<TextureOptions> = {}): Texture {
@@ -94,7 +121,7 @@ export function generateTexture(spacing: Vec3, options: Partial<TextureOptions> 
     const t = gain * b[v];
     b[v] = t < 0 ? 0 : t > 1 ? 1 : t;
   }
-  return { dims, data: b, spacing: [spacing[0], spacing[1], spacing[2]] };
+  return { dims, data: b, spacing: [spacing[0], spacing[1], spacing[2]], params: { scale, base, beta, gain } };
 }
 
 const cache = new Map<string, Texture>();
@@ -117,9 +144,12 @@ export function getTexture(spacing: Vec3, options: Partial<TextureOptions> = {})
   return tex;
 }
 
-/** A random crop origin for a box of `size` voxels (whole texture if the box is larger). */
-export function drawTextureOffset(tex: Texture, size: Vec3, rng: Rng): Vec3 {
-  return [0, 1, 2].map((a) => rng.int(0, Math.max(0, tex.dims[a] - size[a]))) as Vec3;
+/**
+ * A random crop origin, uniform over one period (2·size) of the mirror-tiled texture per axis:
+ * every offset reads seamless texture, and the choice no longer shrinks as the crop grows.
+ */
+export function drawTextureOffset(tex: Texture, rng: Rng): Vec3 {
+  return [0, 1, 2].map((a) => rng.int(0, 2 * tex.dims[a] - 1)) as Vec3;
 }
 
 /** Texture value at crop coordinate (i, j, k) of a crop starting at `offset` (mirror tiling). */

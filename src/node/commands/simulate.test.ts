@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { remapLabels, TOTALSEGMENTATOR } from '../../core/labels.ts';
 import { readNifti, toLabelVolume } from '../../core/nifti/index.ts';
+import { writeNiftiFile } from '../io.ts';
 import { runCli } from '../testing/runCli.ts';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -131,6 +133,57 @@ describe('freetumor simulate', () => {
     }
     expect(readdirSync(tmp).some((f) => f.endsWith('.nii.gz'))).toBe(false);
   });
+
+  it('never synthesises on an existing tumour, and reports the new tumour voxels', async () => {
+    // The demo liver's upper half (by slice) relabelled as liver tumour, in the project scheme.
+    const seg = srcSeg.volume;
+    const d = seg.dims;
+    const project = remapLabels(toLabelVolume(srcSeg, SEG).data, TOTALSEGMENTATOR);
+    let kLo = Infinity;
+    let kHi = -1;
+    project.forEach((v, n) => {
+      if (v !== 1) return;
+      const k = Math.floor(n / (d[0] * d[1]));
+      kLo = Math.min(kLo, k);
+      kHi = Math.max(kHi, k);
+    });
+    const kMid = Math.floor((kLo + kHi) / 2);
+    project.forEach((v, n) => {
+      if (v === 1 && Math.floor(n / (d[0] * d[1])) >= kMid) project[n] = 2;
+    });
+    const lesionSeg = join(tmp, 'lesion_seg.nii.gz');
+    await writeNiftiFile(lesionSeg, { dims: d, affine: seg.affine, data: project }, { header: srcSeg.header, datatype: 'uint8' });
+    for (const seed of [1, 2, 3]) {
+      const out = join(tmp, `lesion-${seed}`);
+      const r = await run('simulate', '--image', CT, '--label', lesionSeg, '--label-map', 'project', '--seed', String(seed), '--size-class', 'medium', '--out', out);
+      expect(r.stderr).toBe('');
+      const j = JSON.parse(r.stdout);
+      const img = await read(j.files.image);
+      const lab = toLabelVolume(await read(j.files.label), j.files.label);
+      let changedLesion = 0;
+      let added = 0;
+      for (let n = 0; n < project.length; n++) {
+        if (project[n] === 2 && (img.volume.data[n] !== src.volume.data[n] || lab.data[n] !== 2)) changedLesion++;
+        if (project[n] !== 2 && lab.data[n] === 2) added++;
+      }
+      expect(changedLesion).toBe(0);
+      expect(added).toBeGreaterThan(0);
+      expect(j.tumourMarginMm).toBe(3);
+      expect(j.newTumourVoxels).toBe(added);
+      expect(j.tumours[0].voxelCount).toBe(added);
+      expect(j.texture.beta).toBeGreaterThanOrEqual(0.5);
+    }
+    const click = await run('simulate', '--image', CT, '--label', lesionSeg, '--label-map', 'project', '--out', join(tmp, 'lesion-x'),
+      '--centre', (() => {
+        for (let n = 0; n < project.length; n++) if (project[n] === 2 && project[n + 2] === 2 && project[n - 2] === 2 && project[n + 2 * d[0]] === 2 && project[n - 2 * d[0]] === 2) return `${n % d[0]},${Math.floor(n / d[0]) % d[1]},${Math.floor(n / (d[0] * d[1]))}`;
+        return '0,0,0';
+      })());
+    expect(click.code).toBe(2);
+    expect(click.stderr).toMatch(/on an existing tumour or within 3 mm of one/);
+    const bad = await run('simulate', '--image', CT, '--label', lesionSeg, '--label-map', 'project', '--out', tmp, '--tumour-margin', '-1');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--tumour-margin must be ≥ 0/);
+  }, 60_000);
 
   it('prints help', async () => {
     const r = await run('simulate', '--help');

@@ -27,7 +27,9 @@ handcrafted darkening; no generator) and writes
   DIR/<name>_synthetic.nii.gz        the image, in HU, with the source's geometry and datatype
   DIR/<name>_synthetic_label.nii.gz  labels in the project scheme (1 liver, 2 liver tumour,
                                      3 pancreas, 4 pancreas tumour, 5 kidney, 6 kidney tumour)
-then prints a JSON summary (centres, classes, voxel counts, volumes, files).
+then prints a JSON summary (centres, classes, new tumour voxel counts, volumes, texture, files).
+Tumours never go on an existing tumour: centres and masks keep --tumour-margin from every voxel
+labelled tumour, and those voxels are never changed. The texture (s, b, β) is drawn from the seed.
 
 options:
   --label-map NAME        how to read the label file's ids: ${Object.keys(LABEL_MAPS).join('|')}
@@ -38,6 +40,7 @@ options:
   --size-class NAME       ${SIZE_CLASSES.join('|')} (default: drawn)
   --class-probabilities   e.g. tiny=1,small=1,medium=2,large=0 (default uniform)
   --centre I,J,K          centre voxel instead of a random one; repeat for several tumours
+  --tumour-margin MM      distance new tumours keep from existing ones (default ${d.tumourMarginMm})
   --avoid-vessels         skip candidate centres brighter than --vessel-hu
   --vessel-hu HU          vessel threshold (default ${d.avoidVessels.huThreshold})
   --darkening LO,HI       d ~ U(LO,HI) in window units (default ${DEFAULT_HANDCRAFTED_OPTIONS.darkening.join(',')})
@@ -54,6 +57,7 @@ const FLAGS = {
   'size-class': { type: 'string' },
   'class-probabilities': { type: 'string' },
   centre: { type: 'list' },
+  'tumour-margin': { type: 'string' },
   'avoid-vessels': { type: 'boolean' },
   'vessel-hu': { type: 'string' },
   darkening: { type: 'string' },
@@ -129,6 +133,7 @@ export const command: CliCommand = {
     const probsRaw = stringFlag(args, 'class-probabilities');
     const centres = listFlag(args, 'centre').map(parseCentre);
     if (centres.length > count) throw new CliError(`${centres.length} --centre values for --count ${count}`);
+    const tumourMarginMm = numberFlag(args, 'tumour-margin', d.tumourMarginMm, { min: 0 });
     const avoid = args.flags['avoid-vessels'] === true;
     const vesselHu = numberFlag(args, 'vessel-hu', d.avoidVessels.huThreshold);
     if (!avoid && stringFlag(args, 'vessel-hu') !== undefined) throw new CliError('--vessel-hu needs --avoid-vessels');
@@ -154,6 +159,7 @@ export const command: CliCommand = {
       ...(sizeClassRaw ? { sizeClass: sizeClassRaw as SizeClass } : {}),
       ...(probsRaw ? { classProbabilities: parseProbabilities(probsRaw) } : {}),
       ...(centres.length ? { centres } : {}),
+      tumourMarginMm,
       avoidVessels: { enabled: avoid, huThreshold: vesselHu },
       handcrafted: darkRaw ? { darkening: parseRange(darkRaw, 'darkening') } : {},
     });
@@ -174,6 +180,9 @@ export const command: CliCommand = {
       labelMap: labelMap.name,
       seed,
       darkening: round(result.darkening, 4),
+      texture: { s: round(result.textureParams.scale, 4), b: round(result.textureParams.base, 4), beta: round(result.textureParams.beta, 4) },
+      tumourMarginMm,
+      newTumourVoxels: result.simulation.newTumourVoxels,
       tumours: result.simulation.tumours.map((t) => ({
         organ: t.organ,
         sizeClass: t.sizeClass,

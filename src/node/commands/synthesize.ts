@@ -1,16 +1,19 @@
 /**
- * `freetumor synthesize`: an offline synthetic-tumour dataset. Per case: place a tumour (position
- * simulation) on the preprocessed grid, synthesise it with the frozen G (Eq. 1) in a crop around
- * it, score it with the frozen stage-1 S (quality P), retry with a new draw until P ≥ T (up to
- * --retries times, else skip the case), then carry the change back to the source scan's own voxels
- * and write image + label NIfTI with the source's header (spacing, orientation, datatype), a
- * manifest of the new cases and a JSONL of P per tumour.
+ * `freetumor synthesize`: an offline synthetic-tumour dataset. Per case: place the tumours of one
+ * draw (position simulation, `position.count` per draw, never on an existing tumour) on the
+ * preprocessed grid, synthesise them with the frozen G (Eq. 1) in a crop around them, score EACH
+ * tumour with the frozen stage-1 S (its own P over its own M), keep the passing ones and revert the
+ * others (their voxels back to the original image and label), retry with a new draw while none
+ * passes (up to --retries times, else skip the case), then carry the change back to the source
+ * scan's own voxels and write image + label NIfTI with the source's header (spacing, orientation,
+ * datatype), a manifest of the new cases and a JSONL of P per tumour.
  */
 import * as tf from '@tensorflow/tfjs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { Manifest } from '../../core/manifest.ts';
+import type { Manifest, ManifestCase } from '../../core/manifest.ts';
 import { hashSeed, Rng } from '../../core/random.ts';
+import { keepTumours, type PositionSimulation } from '../../core/tumor/index.ts';
 import type { Vec3 } from '../../core/volume.ts';
 import { qualityCounts, qualityFromCounts, spatialMultiple, synthesizeWithGenerator, TUMOUR_CLASSES, type Network } from '../../models/index.ts';
 import { numberFlag, parseArgs, requiredFlag, stringFlag } from '../args.ts';
@@ -18,25 +21,30 @@ import { CliError, type CliCommand } from '../cliTypes.ts';
 import { decodeCase } from '../data/cache.ts';
 import { casePath, loadCase } from '../data/loadCase.ts';
 import { readNiftiFile, writeFileAtomic, writeNiftiFile } from '../io.ts';
-import { cacheFor, CONFIG_FLAGS, CONFIG_HELP, configFromArgs, foldCases, foldFlag, loadManifestFile, openCheckpoint, restoreChecked, startBackend, writeRunConfig } from '../train/runSetup.ts';
+import { cacheFor, CONFIG_FLAGS, CONFIG_HELP, configFromArgs, foldCases, foldFlag, loadManifestFile, openCheckpoint, restoreChecked, startBackend, writeRunConfig, assertFitsDevice } from '../train/runSetup.ts';
 import { applyToSource, cropPadded } from '../train/sourceGeometry.ts';
 import { tumourInputs } from '../train/tumourInputs.ts';
 
 const help = `usage: freetumor synthesize --manifest FILE --generator CKPT --segmentor CKPT --out DIR [options]
 
-Writes an offline synthetic-tumour dataset: per case one tumour (position simulation on the
-preprocessed grid, frozen G, Eq. 1), kept only if the frozen stage-1 S passes it (P ≥ T); up to
---retries draws per case, else the case is skipped. The change is mapped back onto the SOURCE scan
+Writes an offline synthetic-tumour dataset: per case one draw of position.count tumours (position
+simulation on the preprocessed grid, never on or within position.tumourMarginMm of an existing
+tumour; frozen G, Eq. 1). Each tumour is scored on its own by the frozen stage-1 S (P over its own
+M); a case keeps its passing tumours (P ≥ T) and the failing ones are reverted. Up to --retries
+draws per case while none passes, else the case is skipped. The change is mapped back onto the SOURCE scan
 (its voxels, spacing, orientation and datatype), so the outputs overlay the originals:
   DIR/images/<id>.nii.gz   image in HU, source header
   DIR/labels/<id>.nii.gz   labels in the project scheme (1 liver, 2 liver tumour, 3 pancreas,
                            4 pancreas tumour, 5 kidney, 6 kidney tumour), source geometry
   DIR/manifest.json        the new cases (source "synthetic", labelled, original folds): use with
                            train-segmentation --synthesis offline --synthetic-manifest
-  DIR/quality.jsonl        one line per tumour drawn: case, attempt, organ, size class, P, pass
+  DIR/quality.jsonl        one line per tumour drawn: case, attempt, tumour, organ, size class,
+                           new tumour voxels, P, pass
+stdout: a JSON summary (cases written / skipped, tumours passed / failed, new tumour voxels).
 options:
   --manifest FILE  --generator CKPT (stage 2)  --segmentor CKPT (stage 1)  --out DIR
-  --fold K         only fold K's cases (default: all)
+  --fold K         only the cases that TRAIN fold K (every fold but K), as --fold K means for
+                   train-segmentation: held-out fold K gets no synthetic copy (default: all)
   --retries N      draws per case (default run.offlineRetries = 10)
   --threshold T    quality threshold (default preset.quality.threshold = 0.7)
   --cache DIR
@@ -55,6 +63,15 @@ const FLAGS = {
 } as const;
 
 const safeName = (id: string) => id.replace(/[^A-Za-z0-9._-]+/g, '_');
+
+/**
+ * The cases `--fold K` synthesises: fold K's training cases, the ones train-segmentation --fold K
+ * reads from a synthetic manifest (it drops the held-out fold's), so none is made for nothing and
+ * nothing of the held-out fold reaches training.
+ */
+export function synthesisCases(m: Manifest, fold: number | undefined): ManifestCase[] {
+  return foldCases(m, fold, 'train');
+}
 const roundUp = (x: number, m: number) => Math.ceil(x / m) * m;
 
 export const command: CliCommand = {
@@ -74,7 +91,8 @@ export const command: CliCommand = {
     const info = await startBackend(cfg.run.backend, label);
     const G: Network = restoreChecked(genCk, 'G', { config: cfg.preset.generator, role: 'generator' });
     const S: Network = restoreChecked(segCk, 'S', { config: cfg.preset.segmentor, role: 'segmentor', labelScheme: cfg.preset.labelScheme });
-    const cases = foldCases(lm.manifest, foldFlag(args), 'val');
+    assertFitsDevice([{ label: 'generator G', config: G.config, patch: cfg.preset.patch }, { label: 'segmentor S', config: S.config, patch: cfg.preset.patch }]);
+    const cases = synthesisCases(lm.manifest, foldFlag(args));
     const entries = await cacheFor(lm, cases, cfg, stringFlag(args, 'cache'), label);
     const command = { name: 'synthesize', argv, manifest: lm.file, generator: genCk.file, segmentor: segCk.file, backend: info };
     await writeRunConfig(outDir, cfg, command);
@@ -89,6 +107,7 @@ export const command: CliCommand = {
     const out: Manifest = { version: 1, root: '.', folds: lm.manifest.folds, seed: cfg.run.seed, cases: [] };
     let passed = 0;
     let failed = 0;
+    let newTumourVoxels = 0;
     const skipped: string[] = [];
     try {
       for (let ci = 0; ci < cases.length; ci++) {
@@ -103,7 +122,7 @@ export const command: CliCommand = {
             lines.push(JSON.stringify({ case: c.id, attempt, placed: false }));
             continue;
           }
-          // A crop around the tumour, at least the training patch, large enough for all of M̃.
+          // A crop around the tumours, at least the training patch, large enough for all of M̃.
           const box = t.simulation.softBox;
           const size = [0, 1, 2].map((a) => roundUp(Math.max(patch[a], box.hi[a] - box.lo[a] + 1 + 8), mult)) as Vec3;
           const start = [0, 1, 2].map((a) => {
@@ -113,42 +132,50 @@ export const command: CliCommand = {
           const crop = (d: Float32Array | Uint8Array) => cropPadded(d, dims, start, size);
           const shape: [number, number, number, number, number] = [1, size[2], size[1], size[0], 1];
           const image = crop(prep.image);
-          const mask = crop(t.mask);
-          const { P, delta } = tf.tidy(() => {
+          const softAll = crop(t.softMask);
+          // Each tumour's own M on the crop: one P per tumour, not one P over all of M.
+          const masks = t.simulation.parts.map((part) => cropOfVoxels(part.voxels, dims, start, size));
+          const { counts: countsT, delta } = tf.tidy(() => {
             const inputs = {
               image: tf.tensor5d(image, shape),
-              softMask: tf.tensor5d(crop(t.softMask), shape),
+              softMask: tf.tensor5d(softAll, shape),
               texture: tf.tensor5d(crop(t.texture), shape),
               organMask: tf.tensor5d(crop(t.organMask), shape),
               organChannel: [t.organChannel],
             };
             const xhat = synthesizeWithGenerator(G, inputs, cfg.preset.blur);
-            return { P: qualityCounts(S.apply(xhat), tf.tensor5d(mask, shape), tumourClasses), delta: tf.sub(inputs.image, xhat) };
+            return { counts: perTumourCounts(S.apply(xhat), masks, shape, tumourClasses), delta: tf.sub(inputs.image, xhat) };
           });
-          const counts = await P.data();
+          const counts = await countsT.data();
           const d = new Float32Array(await delta.data());
-          tf.dispose([P, delta]);
+          tf.dispose([countsT, delta]);
           const q = qualityFromCounts(counts, T);
-          const pass = cfg.preset.quality.mode === 'none' ? true : q.pass[0];
-          const tumour = t.simulation.tumours[0];
-          const record = { case: c.id, attempt, organ: t.organ, sizeClass: tumour.sizeClass, voxels: tumour.voxelCount, P: q.P[0], threshold: T, pass };
-          if (!pass) {
-            lines.push(JSON.stringify(record));
-            failed++;
+          const keep: number[] = [];
+          const records = t.simulation.tumours.map((tumour, i) => {
+            const pass = cfg.preset.quality.mode === 'none' ? true : q.pass[i];
+            if (pass) keep.push(tumour.index);
+            return { case: c.id, attempt, tumour: tumour.index, organ: tumour.organ, sizeClass: tumour.sizeClass, newVoxels: tumour.voxelCount, P: q.P[i], threshold: T, pass };
+          });
+          passed += keep.length;
+          failed += records.length - keep.length;
+          if (!keep.length) {
+            for (const r of records) lines.push(JSON.stringify(r));
             continue;
           }
-          passed++;
+          const mask = keepPassing(t.simulation, keep, crop, d, masks);
           const src = await loadCase(c, lm.root);
           const srcImage = await readNiftiFile(casePath(lm.root, c.image));
           const scan = { dims: src.image.dims, affine: src.image.affine, image: new Float32Array(src.image.data), label: new Uint8Array(src.label.data) };
           const tumourVoxels = applyToSource(scan, { affine: prep.header.affine, start, size, delta: d, mask }, t.organ, cfg.preprocess.windowHi - cfg.preprocess.windowLo);
+          newTumourVoxels += tumourVoxels;
           const name = safeName(c.id);
           const imageRel = `images/${name}.nii.gz`;
           const labelRel = `labels/${name}.nii.gz`;
           await writeNiftiFile(join(outDir, imageRel), { dims: scan.dims, affine: scan.affine, data: scan.image }, { header: srcImage.header, datatype: srcImage.datatype });
           await writeNiftiFile(join(outDir, labelRel), { dims: scan.dims, affine: scan.affine, data: scan.label }, { header: srcImage.header, datatype: 'uint8' });
           out.cases.push({ id: `synthetic/${c.id}`, source: 'synthetic', image: imageRel, label: labelRel, labelMap: 'project', labeled: true, fold: c.fold });
-          lines.push(JSON.stringify({ ...record, sourceTumourVoxels: tumourVoxels, image: imageRel, label: labelRel }));
+          // sourceTumourVoxels: the case's new tumour voxels on the source grid (all kept tumours).
+          for (const r of records) lines.push(JSON.stringify(r.pass ? { ...r, sourceTumourVoxels: tumourVoxels, image: imageRel, label: labelRel } : { ...r, reverted: true }));
           written = true;
         }
         if (!written) skipped.push(c.id);
@@ -160,8 +187,46 @@ export const command: CliCommand = {
     }
     await writeFileAtomic(join(outDir, 'quality.jsonl'), new TextEncoder().encode(lines.map((l) => l + '\n').join('')));
     if (out.cases.length) await writeFileAtomic(join(outDir, 'manifest.json'), new TextEncoder().encode(JSON.stringify(out, null, 2) + '\n'));
-    const summary = { out: outDir, cases: cases.length, written: out.cases.length, skipped, tumoursPassed: passed, tumoursFailed: failed, threshold: T };
+    const summary = { out: outDir, cases: cases.length, written: out.cases.length, skipped, tumoursPassed: passed, tumoursFailed: failed, newTumourVoxels, threshold: T };
     process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
     return 0;
   },
 };
+
+/** A tumour's M (voxel indices of the whole grid) as a 0/1 crop at `start` of `size`. */
+export function cropOfVoxels(voxels: Int32Array, dims: Vec3, start: Vec3, size: Vec3): Float32Array {
+  const out = new Float32Array(size[0] * size[1] * size[2]);
+  const sxy = dims[0] * dims[1];
+  for (const idx of voxels) {
+    const z = Math.floor(idx / sxy) - start[2];
+    const y = Math.floor((idx % sxy) / dims[0]) - start[1];
+    const x = (idx % dims[0]) - start[0];
+    if (x < 0 || y < 0 || z < 0 || x >= size[0] || y >= size[1] || z >= size[2]) continue;
+    out[x + size[0] * (y + size[1] * z)] = 1;
+  }
+  return out;
+}
+
+/** [hit, total] per tumour (qualityCounts against each tumour's own M), one after another. */
+export function perTumourCounts(logits: tf.Tensor5D, masks: Float32Array[], shape: [number, number, number, number, number], classes: number[]): tf.Tensor {
+  return tf.tidy(() => tf.concat(masks.map((m) => qualityCounts(logits, tf.tensor5d(m, shape), classes)), 0));
+}
+
+/**
+ * Revert the tumours not in `keep`, in place on the crop's change `delta` (x − x̂); returns the
+ * kept tumours' M on the crop. G(x) does not depend on M̃, so x̂ with the kept tumours only is
+ * x − M̃_kept·B(tanh G(x))·T: the change scaled by M̃_kept / M̃ (0 where only reverted ones were).
+ */
+export function keepPassing(sim: PositionSimulation, keep: number[], crop: (d: Float32Array | Uint8Array) => Float32Array, delta: Float32Array, masks: Float32Array[]): Float32Array {
+  const mask = new Float32Array(delta.length);
+  sim.tumours.forEach((t, q) => {
+    if (!keep.includes(t.index)) return;
+    const m = masks[q];
+    for (let v = 0; v < m.length; v++) if (m[v]) mask[v] = 1;
+  });
+  if (keep.length === sim.tumours.length) return mask;
+  const softAll = crop(sim.softMask);
+  const softKept = crop(keepTumours(sim, keep).softMask);
+  for (let v = 0; v < delta.length; v++) delta[v] = softAll[v] > 0 ? delta[v] * (softKept[v] / softAll[v]) : 0;
+  return mask;
+}

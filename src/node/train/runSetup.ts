@@ -14,10 +14,12 @@ import {
   type ModelCard,
   type ModelRole,
   type Network,
-  type UNetConfig,
+  type NetworkConfig,
+  PRESETS,
 } from '../../models/index.ts';
 import { listFlag, numberFlag, stringFlag, type FlagSpec, type ParsedArgs } from '../args.ts';
 import { initBackend, type BackendChoice, type BackendInfo } from '../backend.ts';
+import { activeBufferLimit, deviceLimitRefusal, type PlannedPass } from '../../models/deviceLimits.ts';
 import { CliError } from '../cliTypes.ts';
 import { loadConfig, parseSet, preprocessOf, type RunConfig } from '../config.ts';
 import { buildCache, type CacheEntry } from '../data/cache.ts';
@@ -34,6 +36,7 @@ export const CONFIG_FLAGS: Record<string, FlagSpec> = {
   patch: { type: 'string' },
   organ: { type: 'string' },
   workers: { type: 'string' },
+  'segmentor-arch': { type: 'string' },
 };
 
 export const CONFIG_HELP = `config:
@@ -45,11 +48,29 @@ export const CONFIG_HELP = `config:
   --backend webgpu|cpu|auto  tfjs backend (default auto: webgpu when Dawn finds an adapter, else cpu)
   --seed N  --batch N  --workers N
   --patch N                crop edge in voxels (sets preset.patch to N³)
-  --organ NAME             specialist model for liver|pancreas|kidney (sets labelScheme specialist)`;
+  --organ NAME             specialist model for liver|pancreas|kidney (sets labelScheme specialist)
+  --segmentor-arch swinunetr|unet  the segmentor S's architecture (sets preset.segmentor.kind;
+                           default: paper swinunetr (MONAI SwinUNETR fs48, as the paper), tiny unet)`;
 
-/** The effective config from --preset, --config and the flags (flags win). */
-export async function configFromArgs(args: ParsedArgs, extra: Record<string, unknown>[] = []): Promise<RunConfig> {
+const SEGMENTOR_ARCHS: Record<string, NetworkConfig['kind']> = { swinunetr: 'swinunetr', unet: 'unet3d' };
+
+/**
+ * The effective config from --preset, --config and the flags (flags win). `defaults` (a
+ * checkpoint's card: cardDefaults) sit between the file and the flags.
+ */
+export async function configFromArgs(
+  args: ParsedArgs,
+  extra: Record<string, unknown>[] = [],
+  defaults: { presetName?: string; what: string; value: Record<string, unknown> } | null = null,
+): Promise<RunConfig> {
   const overrides: { what: string; value: Record<string, unknown> }[] = [];
+  if (defaults) overrides.push(defaults);
+  const arch = stringFlag(args, 'segmentor-arch');
+  if (arch !== undefined) {
+    if (!(arch in SEGMENTOR_ARCHS)) throw new CliError(`--segmentor-arch must be ${Object.keys(SEGMENTOR_ARCHS).join(' or ')}, got '${arch}'`);
+    // First among the flags: a --set of a SwinUNETR field needs S switched already.
+    overrides.push({ what: '--segmentor-arch', value: { preset: { segmentor: { kind: SEGMENTOR_ARCHS[arch] } } } });
+  }
   for (const s of listFlag(args, 'set')) overrides.push({ what: `--set ${s}`, value: parseSet(s) });
   const run: Record<string, unknown> = {};
   const backend = stringFlag(args, 'backend');
@@ -66,7 +87,31 @@ export async function configFromArgs(args: ParsedArgs, extra: Record<string, unk
     overrides.push({ what: '--patch', value: { preset: { patch: [p, p, p] } } });
   }
   for (const e of extra) overrides.push({ what: 'flags', value: e });
-  return loadConfig({ presetName: stringFlag(args, 'preset'), file: stringFlag(args, 'config'), overrides });
+  return loadConfig({ presetName: stringFlag(args, 'preset') ?? defaults?.presetName, file: stringFlag(args, 'config'), overrides });
+}
+
+/**
+ * What a checkpoint's model card and manifest say about the run that uses its network `name`:
+ * preset, crop (patch, spacing), label scheme, organ and that network's architecture, as config
+ * defaults (configFromArgs), so `evaluate --checkpoint DIR` needs no flags to match the model.
+ */
+export function cardDefaults(c: { file: string; ck: LoadedCheckpoint }, name: string): { presetName?: string; what: string; value: Record<string, unknown> } {
+  const { card, networks } = c.ck.manifest;
+  const preset: Record<string, unknown> = {};
+  const run: Record<string, unknown> = {};
+  const p = card.provenance ?? {};
+  // Cards store the patch in x, y, z voxel order (cropGeometry); the preset holds z, y, x.
+  if (Array.isArray(p.patch) && p.patch.length === 3 && p.patch.every((v) => Number.isInteger(v) && v > 0)) preset.patch = [p.patch[2], p.patch[1], p.patch[0]];
+  if (typeof p.spacingMm === 'number' && p.spacingMm > 0) preset.spacingMm = p.spacingMm;
+  if (card.labelScheme) preset.labelScheme = card.labelScheme;
+  if (card.organ) run.organ = card.organ;
+  const entry = networks[name];
+  if (entry?.role === 'segmentor') preset.segmentor = structuredClone(entry.config);
+  return {
+    presetName: card.preset in PRESETS ? card.preset : undefined,
+    what: `${c.file} (model card)`,
+    value: { preset, ...(Object.keys(run).length ? { run } : {}) },
+  };
 }
 
 /** Activate the backend and say which one (and which adapter) at the start of the run. */
@@ -79,6 +124,15 @@ export async function startBackend(choice: BackendChoice, label: string): Promis
   }
   process.stderr.write(`${label}: backend ${info.backend} (${info.adapter}${'kernels' in info ? `, ${String((info as { kernels?: string }).kernels)} conv3d kernels` : ''})${info.fallbackReason ? ` — webgpu unavailable: ${info.fallbackReason}` : ''}\n`);
   return info;
+}
+
+/**
+ * Refuse, before any network runs, a pass whose largest tensor exceeds the WebGPU device's
+ * per-buffer limit: Dawn does not throw there, the kernel silently computes garbage.
+ */
+export function assertFitsDevice(passes: PlannedPass[]): void {
+  const err = deviceLimitRefusal(passes, activeBufferLimit(), 'use --backend cpu, a smaller patch, or a GPU with larger limits');
+  if (err) throw new CliError(err.message);
 }
 
 export interface LoadedManifest {
@@ -161,8 +215,11 @@ export async function openCheckpoint(path: string): Promise<{ file: string; ck: 
   }
 }
 
-/** Rebuild a network, refusing (exit 2, naming the file) one of another architecture or role. */
-export function restoreChecked(c: { file: string; ck: LoadedCheckpoint }, name: string, expect: { config: UNetConfig; role: ModelRole; labelScheme?: string }): Network {
+/**
+ * Rebuild a network, refusing (exit 2, naming the file) one of another role, label scheme or —
+ * when `config` is given — architecture.
+ */
+export function restoreChecked(c: { file: string; ck: LoadedCheckpoint }, name: string, expect: { config?: NetworkConfig; role: ModelRole; labelScheme?: string }): Network {
   const entry = c.ck.manifest.networks[name];
   if (entry && expect.labelScheme && entry.role === 'segmentor' && (entry.labelScheme ?? 'universal') !== expect.labelScheme)
     throw new CliError(`${c.file}: network "${name}" is a ${entry.labelScheme} segmentor, this run needs a ${expect.labelScheme} one`);
@@ -204,22 +261,42 @@ export const TRAIN_FLAGS = {
   out: { type: 'string' },
   fold: { type: 'string' },
   steps: { type: 'string' },
+  epochs: { type: 'string' },
+  'warmup-epochs': { type: 'string' },
+  'warmup-steps': { type: 'string' },
   'checkpoint-every': { type: 'string' },
   resume: { type: 'boolean' },
   cache: { type: 'string' },
 } as const satisfies Record<string, FlagSpec>;
 
+/** The length and warm-up flags, for each command's help. */
+export const LENGTH_HELP = `  --epochs E               length in epochs (an epoch: every case visited as the sampling says —
+                           labelled ×10, unlabelled and synthetic ×1, crops per visit — in batches)
+  --steps N                length in steps instead of epochs
+  --warmup-epochs E        linear warm-up in epochs (default 2; stages 1 and 3)
+  --warmup-steps N         linear warm-up in steps instead`;
+
 /**
- * Config overrides from --steps (written at `stepsAt`, a path such as ['preset', 'stage1',
- * 'totalSteps']) and --checkpoint-every.
+ * Config overrides from --epochs / --steps, --warmup-epochs / --warmup-steps (stages 1 and 3,
+ * into preset.stageN; stage 2's length lives in run.stage2*) and --checkpoint-every.
  */
-export function runOverrides(args: ParsedArgs, stepsAt: string[]): Record<string, unknown>[] {
+export function runOverrides(args: ParsedArgs, stage: 'stage1' | 'stage2' | 'stage3'): Record<string, unknown>[] {
   const extra: Record<string, unknown>[] = [];
-  if (stringFlag(args, 'steps') !== undefined) {
-    const steps = numberFlag(args, 'steps', 1, { integer: true, min: 1 });
-    extra.push(stepsAt.reduceRight<unknown>((inner, key) => ({ [key]: inner }), steps) as Record<string, unknown>);
+  const has = (f: string) => stringFlag(args, f) !== undefined;
+  if (has('steps') && has('epochs')) throw new CliError('give the length as --epochs or as --steps, not both');
+  if (has('warmup-steps') && has('warmup-epochs')) throw new CliError('give the warm-up as --warmup-epochs or as --warmup-steps, not both');
+  const at = (fields: Record<string, unknown>) => extra.push(stage === 'stage2' ? { run: fields } : { preset: { [stage]: fields } });
+  if (stage === 'stage2') {
+    if (has('warmup-steps') || has('warmup-epochs')) throw new CliError('stage 2 has no warm-up (constant-lr Adam, as the reference)');
+    if (has('steps')) at({ stage2Unit: 'steps', stage2Steps: numberFlag(args, 'steps', 1, { integer: true, min: 1 }) });
+    if (has('epochs')) at({ stage2Unit: 'epochs', stage2Epochs: numberFlag(args, 'epochs', 1, { min: 0 }) });
+  } else {
+    if (has('steps')) at({ lengthUnit: 'steps', totalSteps: numberFlag(args, 'steps', 1, { integer: true, min: 1 }) });
+    if (has('epochs')) at({ lengthUnit: 'epochs', epochs: numberFlag(args, 'epochs', 1, { min: 0 }) });
+    if (has('warmup-steps')) at({ warmupUnit: 'steps', warmupSteps: numberFlag(args, 'warmup-steps', 0, { integer: true, min: 0 }) });
+    if (has('warmup-epochs')) at({ warmupUnit: 'epochs', warmupEpochs: numberFlag(args, 'warmup-epochs', 2, { min: 0 }) });
   }
-  if (stringFlag(args, 'checkpoint-every') !== undefined)
+  if (has('checkpoint-every'))
     extra.push({ run: { checkpointEvery: numberFlag(args, 'checkpoint-every', 1, { integer: true, min: 1 }) } });
   return extra;
 }

@@ -60,7 +60,8 @@ export interface SourceScan {
 
 /**
  * Apply the crop's change to the source scan: x_HU −= Δ·(hi − lo) and label = tumour id on M, both
- * inside `organ` only. Returns the number of source voxels labelled tumour.
+ * inside `organ` only (existing tumour voxels untouched). Returns the number of source voxels newly
+ * labelled tumour.
  */
 export function applyToSource(src: SourceScan, crop: CropOnGrid, organ: Organ, windowWidthHu: number): number {
   const toCrop = multiplyAffine(invertAffine(crop.affine), src.affine);
@@ -89,7 +90,8 @@ export function applyToSource(src: SourceScan, crop: CropOnGrid, organ: Organ, w
     for (let j = lo[1]; j <= hi[1]; j++)
       for (let i = lo[0]; i <= hi[0]; i++) {
         const v = i + src.dims[0] * (j + src.dims[1] * k);
-        if (src.label[v] !== oid && src.label[v] !== tid) continue;
+        // Organ voxels only: an existing tumour is never synthesised on (nor counted as new).
+        if (src.label[v] !== oid) continue;
         const p = apply(toCrop, [i, j, k]);
         const x = p[0] - crop.start[0];
         const y = p[1] - crop.start[1];
@@ -131,5 +133,32 @@ export function cropPadded(data: Float32Array | Uint8Array, dims: Vec3, start: V
       }
     }
   }
+  return out;
+}
+
+/**
+ * A label map on another grid, by nearest neighbour through the two affines: every voxel of the
+ * target grid (dims, affine) takes the label of the source voxel its centre falls in, 0 outside.
+ * Evaluation uses it to carry a prediction made on the preprocessed grid onto the scan's own voxels.
+ */
+export function labelsOnGrid(labels: Uint8Array, fromDims: Vec3, fromAffine: Mat4, dims: Vec3, affine: Mat4): Uint8Array {
+  const m = multiplyAffine(invertAffine(fromAffine), affine);
+  const out = new Uint8Array(dims[0] * dims[1] * dims[2]);
+  const [fx, fy, fz] = fromDims;
+  for (let k = 0; k < dims[2]; k++)
+    for (let j = 0; j < dims[1]; j++) {
+      // Along a row only i changes: the mapped point moves by the first column of m.
+      let x = m[1] * j + m[2] * k + m[3];
+      let y = m[5] * j + m[6] * k + m[7];
+      let z = m[9] * j + m[10] * k + m[11];
+      const row = dims[0] * (j + dims[1] * k);
+      for (let i = 0; i < dims[0]; i++, x += m[0], y += m[4], z += m[8]) {
+        const a = Math.round(x);
+        const b = Math.round(y);
+        const c = Math.round(z);
+        if (a < 0 || b < 0 || c < 0 || a >= fx || b >= fy || c >= fz) continue;
+        out[row + i] = labels[a + fx * (b + fy * c)];
+      }
+    }
   return out;
 }

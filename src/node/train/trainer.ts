@@ -17,6 +17,7 @@ import type { RunConfig } from '../config.ts';
 import { CHECKPOINT_FILE, openCheckpoint, restoreChecked } from './runSetup.ts';
 import type { CropStream, StreamState } from './cropStream.ts';
 import { runLoop, type RunLoopResult } from './runLoop.ts';
+import { checkResumeSchedule, type ResolvedSchedule, type SavedSchedule } from './schedule.ts';
 
 /** Exit status after Ctrl-C: the checkpoint is saved, but the run did not finish (128 + SIGINT). */
 export const INTERRUPTED_EXIT = 130;
@@ -30,7 +31,8 @@ export interface Trained {
 export interface TrainJob {
   label: string;
   outDir: string;
-  totalSteps: number;
+  /** The run's length and warm-up; `schedule.totalSteps` is the number of steps run. */
+  schedule: ResolvedSchedule;
   cfg: RunConfig;
   resume: boolean;
   stream: CropStream;
@@ -48,11 +50,13 @@ export async function trainWithCheckpoints(job: TrainJob): Promise<RunLoopResult
       networks[name] = t.net;
       optimizers[name] = t.opt;
     }
-    const bytes = await saveCheckpoint({ networks, optimizers, step, rngState: job.stream.state(), card: job.card });
+    const schedule: SavedSchedule = { totalSteps: job.schedule.totalSteps, warmupSteps: job.schedule.warmupSteps };
+    const bytes = await saveCheckpoint({ networks, optimizers, step, rngState: { ...job.stream.state(), schedule }, card: job.card });
     await writeFile(join(dir, CHECKPOINT_FILE), bytes);
   };
   const load = async (dir: string) => {
     const c = await openCheckpoint(join(dir, CHECKPOINT_FILE));
+    checkResumeSchedule(c.file, (c.ck.manifest.rngState as { schedule?: SavedSchedule } | undefined)?.schedule, job.schedule);
     for (const [name, t] of Object.entries(job.trained)) {
       const net = restoreChecked(c, name, { config: t.net.config, role: t.role, labelScheme: t.net.labelScheme });
       const opt = restoreOptimizer(c.ck, name, net);
@@ -67,7 +71,7 @@ export async function trainWithCheckpoints(job: TrainJob): Promise<RunLoopResult
     const r = await runLoop({
       outDir: job.outDir,
       label: job.label,
-      totalSteps: job.totalSteps,
+      totalSteps: job.schedule.totalSteps,
       checkpointEvery: job.cfg.run.checkpointEvery,
       keep: job.cfg.run.keepCheckpoints,
       resume: job.resume,
