@@ -35,7 +35,7 @@ const UNET: UNetConfig = {
 };
 
 /** PRESETS.tiny's segmentor (encoder 4,8 | 8,16, batch norm, relu, 7 classes): the project's real layer mix. */
-const TINY: UNetConfig = PRESETS.tiny.segmentor;
+const TINY: UNetConfig = PRESETS.tiny.segmentor as UNetConfig; // the tiny preset's S is a U-Net
 
 /**
  * The same network written with tf.conv3dTranspose for the upsampling (possible once

@@ -63,5 +63,5 @@ async function profile(label: string, cfg: UNetConfig, s: number): Promise<void>
 await tf.setBackend('cpu');
 registerConv3dTransposeGradient();
 if (!STOCK) console.log(registerFastKernels({ backends: ['cpu'] }).registered.join(' '));
-if (WHICH !== 'bench') await profile('tiny segmentor', PRESETS.tiny.segmentor, PRESETS.tiny.patch[0]);
+if (WHICH !== 'bench') await profile('tiny segmentor', PRESETS.tiny.segmentor as UNetConfig, PRESETS.tiny.patch[0]);
 if (WHICH !== 'tiny') await profile('bench U-Net', BENCH, SIZE);

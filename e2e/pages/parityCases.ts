@@ -30,7 +30,7 @@ const ENCODER = [
 ];
 export const CONFIGS: Record<'G' | 'S' | 'C', UNetConfig> = {
   G: unetConfig(1, 3, ENCODER, { seed: 101 }),
-  S: unetConfig(1, 7, ENCODER, { seed: 102 }),
+  S: unetConfig(1, 7, ENCODER, { seed: 102, norm: 'instance' }),
   C: unetConfig(1, 3, ENCODER, { seed: 103 }),
 };
 

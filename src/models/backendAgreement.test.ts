@@ -120,8 +120,8 @@ async function trainingRun(): Promise<Record<string, number[]>> {
   const small = (out: number, seed: number) => unetConfig(1, out, [[2, 4], [4, 4]], { seed });
   const G = createGenerator(small(3, 21));
   const C = createClassifier(small(3, 22));
-  const S = createSegmentor(small(7, 23), 'universal');
-  const F = createSegmentor(small(7, 24), 'universal');
+  const S = createSegmentor({ ...small(7, 23), norm: 'instance' }, 'universal');
+  const F = createSegmentor({ ...small(7, 24), norm: 'instance' }, 'universal');
   const m = ballMask(d, [4, 4, 4], 2);
   const image = tf.tensor5d(randomArray(2 * n, 41), [2, d, d, d, 1]);
   const synthMask = tf.tensor5d([...m, ...m], [2, d, d, d, 1]);

@@ -1,12 +1,12 @@
 /**
  * Checkpoints: one safetensors file that both the browser and Node (and Python's safetensors)
- * read. Tensors: `<net>.<param>` for weights, `optim.<net>.<param>.m|v` for Adam moments.
+ * read. Tensors: `<net>.<param>` for weights, `optim.<net>.<param>.m|v` for Adam moments (`.vmax` too with AMSGrad).
  * `__metadata__.freetumor` holds the JSON manifest: per network its role and architecture config,
  * per optimiser its step and options, the training step, the RNG state and the model card.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Organ } from '../core/labels.ts';
-import type { LabelScheme, ModelRole, UNetConfig } from './config.ts';
+import { describeArchitecture, type LabelScheme, type ModelRole, type NetworkConfig } from './config.ts';
 import type { Network } from './networks.ts';
 import { createClassifier, createGenerator, createSegmentor } from './networks.ts';
 import { AdamW, type AdamWOptions } from './optimizer.ts';
@@ -32,7 +32,8 @@ export interface CheckpointManifest {
   version: number;
   step: number;
   rngState?: unknown;
-  networks: Record<string, { role: ModelRole; labelScheme?: LabelScheme; config: UNetConfig }>;
+  /** `config.kind` tells the architecture (checkpoints from before SwinUNETR all say unet3d). */
+  networks: Record<string, { role: ModelRole; labelScheme?: LabelScheme; config: NetworkConfig }>;
   optimizers: Record<string, { step: number; options: AdamWOptions }>;
   card: ModelCard;
   createdAt: string;
@@ -71,6 +72,7 @@ export async function saveCheckpoint(c: CheckpointInput): Promise<Uint8Array> {
     manifest.optimizers[net] = { step: o.step, options: o.options };
     for (const [p, m] of o.m) tensors.set(`optim.${net}.${p}.m`, { shape: m.shape, data: (await m.data()) as Float32Array });
     for (const [p, v] of o.v) tensors.set(`optim.${net}.${p}.v`, { shape: v.shape, data: (await v.data()) as Float32Array });
+    for (const [p, v] of o.vmax) tensors.set(`optim.${net}.${p}.vmax`, { shape: v.shape, data: (await v.data()) as Float32Array });
   }
   return writeSafetensors(tensors, { freetumor: JSON.stringify(manifest) });
 }
@@ -78,6 +80,11 @@ export async function saveCheckpoint(c: CheckpointInput): Promise<Uint8Array> {
 export interface LoadedCheckpoint {
   manifest: CheckpointManifest;
   tensors: Map<string, { shape: number[]; data: Float32Array }>;
+}
+
+/** A checkpoint held as data (read, or imported: officialImport.ts) as the bytes saveCheckpoint writes. */
+export function writeLoadedCheckpoint(ck: LoadedCheckpoint): Uint8Array {
+  return writeSafetensors(ck.tensors, { freetumor: JSON.stringify(ck.manifest) });
 }
 
 export function readCheckpoint(bytes: Uint8Array): LoadedCheckpoint {
@@ -95,18 +102,24 @@ export function readCheckpoint(bytes: Uint8Array): LoadedCheckpoint {
   return { manifest, tensors };
 }
 
-const ARCH_KEYS: (keyof UNetConfig)[] = ['kind', 'inChannels', 'outChannels', 'encoder', 'norm', 'normEps', 'activation', 'leakySlope'];
+/**
+ * The fields that make an architecture, per kind. Left out: the init seed, and SwinUNETR's
+ * imgSize (MONAI's training ROI: the forward pass takes any multiple of 32, so a model trained
+ * at 96³ runs at 64³ with the same weights).
+ */
+const ARCH_KEYS: { [K in NetworkConfig['kind']]: string[] } = {
+  unet3d: ['kind', 'inChannels', 'outChannels', 'encoder', 'norm', 'normEps', 'activation', 'leakySlope'],
+  swinunetr: ['kind', 'inChannels', 'outChannels', 'featureSize', 'depths', 'heads', 'window', 'useV2'],
+};
 
-function describe(c: UNetConfig): string {
-  return `${c.kind} in ${c.inChannels} out ${c.outChannels} encoder ${JSON.stringify(c.encoder)} norm ${c.norm} act ${c.activation}`;
-}
-
-/** Throws a readable error when two configs differ in architecture (the init seed is ignored). */
-export function assertSameArchitecture(stored: UNetConfig, expected: UNetConfig, what: string): void {
-  const diff = ARCH_KEYS.filter((k) => JSON.stringify(stored[k]) !== JSON.stringify(expected[k]));
+/** Throws a readable error when two configs differ in architecture. */
+export function assertSameArchitecture(stored: NetworkConfig, expected: NetworkConfig, what: string): void {
+  const keys = ARCH_KEYS[stored.kind] ?? ['kind'];
+  const field = (c: NetworkConfig, k: string) => JSON.stringify((c as unknown as Record<string, unknown>)[k]);
+  const diff = stored.kind !== expected.kind ? ['kind'] : keys.filter((k) => field(stored, k) !== field(expected, k));
   if (diff.length) {
     throw new Error(
-      `${what}: checkpoint architecture differs in ${diff.join(', ')} — checkpoint has ${describe(stored)}, expected ${describe(expected)}`,
+      `${what}: checkpoint architecture differs in ${diff.join(', ')} — checkpoint has ${describeArchitecture(stored)}, expected ${describeArchitecture(expected)}`,
     );
   }
 }
@@ -115,7 +128,7 @@ export function assertSameArchitecture(stored: UNetConfig, expected: UNetConfig,
  * Rebuild network `name`. With `expected`, the stored architecture must match it (else a clear
  * error); with `role`, the stored role must match.
  */
-export function restoreNetwork(ck: LoadedCheckpoint, name: string, expect: { config?: UNetConfig; role?: ModelRole } = {}): Network {
+export function restoreNetwork(ck: LoadedCheckpoint, name: string, expect: { config?: NetworkConfig; role?: ModelRole } = {}): Network {
   const entry = ck.manifest.networks[name];
   if (!entry) throw new Error(`checkpoint has no network "${name}" (it has: ${Object.keys(ck.manifest.networks).join(', ') || 'none'})`);
   if (expect.role && entry.role !== expect.role) throw new Error(`checkpoint network "${name}" is a ${entry.role}, expected a ${expect.role}`);
@@ -144,7 +157,7 @@ export function restoreOptimizer(ck: LoadedCheckpoint, name: string, net: Networ
   const opt = new AdamW(net.params, entry.options);
   opt.step = entry.step;
   for (const [p] of net.params) {
-    for (const which of ['m', 'v'] as const) {
+    for (const which of entry.options.amsgrad ? (['m', 'v', 'vmax'] as const) : (['m', 'v'] as const)) {
       const t = ck.tensors.get(`optim.${name}.${p}.${which}`);
       if (!t) throw new Error(`checkpoint lacks optimiser moment optim.${name}.${p}.${which}`);
       const target = opt[which].get(p)!;

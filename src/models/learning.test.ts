@@ -57,7 +57,7 @@ const DICE_MIN = SLOW ? 0.85 : 0.7;
 describe('learning', () => {
   it(`tiny S learns blobs at ${D}³: tumour Dice > ${DICE_MIN} on unseen crops after ${STEPS} steps`, { timeout: SLOW ? 1_200_000 : 120_000 }, async () => {
     const cfg = { ...DEFAULT_STAGE1, lr: 2e-2, warmupSteps: 3, totalSteps: STEPS, weightDecay: 1e-4 };
-    const S = createSegmentor(unetConfig(1, 3, [[4], [8]], { seed: 3 }), 'specialist');
+    const S = createSegmentor(unetConfig(1, 3, [[4], [8]], { seed: 3, norm: 'instance' }), 'specialist');
     const opt = segmentorOptimizer(S, cfg);
     const evalDice = async () => {
       const out: number[] = [];

@@ -1,39 +1,74 @@
 /**
- * The three FreeTumor networks, all U-Nets that differ in their heads:
- * generator G (one channel per organ), classifier C (background / real / synthetic tumour per
- * voxel) and segmentor S (universal 7 classes or specialist 3).
+ * The three FreeTumor networks: generator G (one channel per organ) and classifier C (background /
+ * real / synthetic tumour per voxel) are U-Nets; the segmentor S (universal 7 classes or
+ * specialist 3) is a U-Net or, as in the paper, a SwinUNETR. Training steps, checkpoints and
+ * inference see them all through `Network`.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { LabelScheme, ModelRole, UNetConfig } from './config.ts';
+import type { LabelScheme, ModelRole, NetworkConfig, UNetConfig } from './config.ts';
 import { GENERATOR_ORGANS, NUM_CLASSES } from './config.ts';
-import { createUNet, type UNet3D } from './unet.ts';
+import { createSwinUNETR } from './swinUnetr/model.ts';
+import { countSwinUnetrParams } from './swinUnetr/params.ts';
+import { countParams, createUNet, type UNetTap } from './unet.ts';
 
-export interface Network extends UNet3D {
+export interface Network<C extends NetworkConfig = NetworkConfig> {
+  readonly config: C;
+  /** Named weights in a stable order (what checkpoints store). */
+  readonly params: Map<string, tf.Variable>;
+  /** Logits [B, z, y, x, outChannels]; `tap` (U-Net only) sees intermediate activations. */
+  apply(x: tf.Tensor5D, tap?: UNetTap): tf.Tensor5D;
+  variables(): tf.Variable[];
+  dispose(): void;
   readonly role: ModelRole;
   /** Segmentors only. */
   readonly labelScheme?: LabelScheme;
 }
 
-function withRole(net: UNet3D, role: ModelRole, labelScheme?: LabelScheme): Network {
+function withRole<N extends { config: NetworkConfig }>(net: N, role: ModelRole, labelScheme?: LabelScheme): N & { role: ModelRole; labelScheme?: LabelScheme } {
   return Object.assign(net, { role, labelScheme });
 }
 
-function expectOut(cfg: UNetConfig, n: number, what: string): void {
+/** Parameter count of either architecture, from its config (no tensors). */
+export function countNetworkParams(cfg: NetworkConfig): number {
+  return cfg.kind === 'swinunetr' ? countSwinUnetrParams(cfg) : countParams(cfg);
+}
+
+function expectOut(cfg: NetworkConfig, n: number, what: string): void {
   if (cfg.outChannels !== n) throw new Error(`${what} needs outChannels = ${n}, config has ${cfg.outChannels}`);
 }
 
-export function createGenerator(cfg: UNetConfig, weights?: Map<string, tf.Tensor>): Network {
+/** G and C are U-Nets only: a checkpoint or config naming another kind is refused by name. */
+function expectUNet(cfg: NetworkConfig, what: string): asserts cfg is UNetConfig {
+  if (cfg.kind !== 'unet3d') throw new Error(`${what} must be a U-Net (kind unet3d), the config is a ${String((cfg as { kind?: unknown }).kind)}`);
+}
+
+export function createGenerator(cfg: NetworkConfig, weights?: Map<string, tf.Tensor>): Network<UNetConfig> {
+  expectUNet(cfg, 'generator G');
   expectOut(cfg, GENERATOR_ORGANS, 'generator G (one channel per organ)');
   return withRole(createUNet(cfg, weights), 'generator');
 }
 
-export function createClassifier(cfg: UNetConfig, weights?: Map<string, tf.Tensor>): Network {
+export function createClassifier(cfg: NetworkConfig, weights?: Map<string, tf.Tensor>): Network<UNetConfig> {
+  expectUNet(cfg, 'classifier C');
   expectOut(cfg, 3, 'classifier C (background / real / synthetic)');
   return withRole(createUNet(cfg, weights), 'classifier');
 }
 
-export function createSegmentor(cfg: UNetConfig, scheme: LabelScheme, weights?: Map<string, tf.Tensor>): Network {
+/**
+ * S must normalise per sample: with batch statistics its prediction for one tumour (and so P)
+ * changes with the other samples of the batch, and sliding-window output with the grouping.
+ */
+export function createSegmentor(cfg: NetworkConfig, scheme: LabelScheme, weights?: Map<string, tf.Tensor>): Network {
   expectOut(cfg, NUM_CLASSES[scheme], `${scheme} segmentor S`);
+  // SwinUNETR normalises per sample by construction (LayerNorm, InstanceNorm3d).
+  if (cfg.kind === 'swinunetr') return withRole(createSwinUNETR(cfg, weights), 'segmentor', scheme);
+  if (cfg.kind !== 'unet3d') throw new Error(`segmentor S: unknown architecture kind ${JSON.stringify((cfg as { kind?: unknown }).kind)} (unet3d or swinunetr)`);
+  if (cfg.norm === 'batch') {
+    throw new Error(
+      "segmentor S with norm 'batch' refused: batch-statistics normalisation makes S's prediction (and P) depend on " +
+        "the other samples in its batch; use norm 'instance' (retrain a checkpoint saved with norm 'batch')",
+    );
+  }
   return withRole(createUNet(cfg, weights), 'segmentor', scheme);
 }
 

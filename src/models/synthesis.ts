@@ -63,7 +63,7 @@ export function synthesize(generatorOutput: tf.Tensor5D, inp: SynthesisInputs, b
 }
 
 /** Eq. 1 with the generator's forward pass. */
-export function synthesizeWithGenerator(generator: UNet3D, inp: SynthesisInputs, blur: BlurConfig = DEFAULT_BLUR): tf.Tensor5D {
+export function synthesizeWithGenerator(generator: Pick<UNet3D, 'apply'> & { config: { outChannels: number } }, inp: SynthesisInputs, blur: BlurConfig = DEFAULT_BLUR): tf.Tensor5D {
   if (generator.config.outChannels !== GENERATOR_ORGANS) {
     throw new Error(`generator must output ${GENERATOR_ORGANS} organ channels, has ${generator.config.outChannels}`);
   }

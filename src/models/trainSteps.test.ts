@@ -41,7 +41,7 @@ function crops(b: number) {
 
 describe('training steps', () => {
   it('stage 1: S step lowers Dice-CE on a fixed batch and leaks no tensors', async () => {
-    const S = createSegmentor(tiny(3, 1), 'specialist');
+    const S = createSegmentor({ ...tiny(3, 1), norm: 'instance' }, 'specialist');
     const opt = segmentorOptimizer(S, { ...DEFAULT_STAGE1, lr: 1e-2, totalSteps: 100 });
     const c = crops(2);
     const start = tf.memory().numTensors;
@@ -57,7 +57,7 @@ describe('training steps', () => {
   it('stage 2: G and C step against frozen S; every term reported; S unchanged; no leak', async () => {
     const G = createGenerator(tiny(3, 2));
     const C = createClassifier(tiny(3, 3));
-    const S = createSegmentor(tiny(7, 4), 'universal');
+    const S = createSegmentor({ ...tiny(7, 4), norm: 'instance' }, 'universal');
     const optG = adversarialOptimizer(G, DEFAULT_STAGE2);
     const optC = adversarialOptimizer(C, DEFAULT_STAGE2);
     const c = crops(2);
@@ -77,8 +77,8 @@ describe('training steps', () => {
 
   it('stage 3: quality filter decides per sample; adaptive weights by P; no leak', async () => {
     const G = createGenerator(tiny(3, 5));
-    const S = createSegmentor(tiny(7, 6), 'universal');
-    const filterS = createSegmentor(tiny(7, 7), 'universal');
+    const S = createSegmentor({ ...tiny(7, 6), norm: 'instance' }, 'universal');
+    const filterS = createSegmentor({ ...tiny(7, 7), norm: 'instance' }, 'universal');
     const opt = segmentorOptimizer(S, DEFAULT_STAGE1);
     const c = crops(2);
     const batch = { ...c, synthesize: [true, false], organChannel: [0, 0], tumourLabel: [2, 2] };
@@ -101,7 +101,7 @@ describe('training steps', () => {
 describe('stage-3 synthesis with the quality filter', () => {
   it('accepted samples get x̂ and the tumour label on M; rejected ones keep x and label', async () => {
     const G = createGenerator(tiny(3, 8));
-    const filterS = createSegmentor(tiny(7, 9), 'universal');
+    const filterS = createSegmentor({ ...tiny(7, 9), norm: 'instance' }, 'universal');
     const c = crops(2);
     const batch = { ...c, synthesize: [true, true], organChannel: [0, 2], tumourLabel: [2, 6] };
     const m = await c.synthMask.data();

@@ -127,7 +127,7 @@ describe('3-D U-Net', () => {
     expect(g.role).toBe('generator');
     g.dispose();
     expect(() => createClassifier(unetConfig(1, 2, [[2]]))).toThrow(/outChannels = 3/);
-    const s = createSegmentor(unetConfig(1, 3, [[2]]), 'specialist');
+    const s = createSegmentor(unetConfig(1, 3, [[2]], { norm: 'instance' }), 'specialist');
     expect(s.labelScheme).toBe('specialist');
     s.dispose();
     expect(() => assertTrainableBackend('wasm')).toThrow(/wasm/);

@@ -14,13 +14,20 @@ import { spatialMultiple } from './config.ts';
 import { fastKernelsActive, registerConv3dTransposeGradient } from './kernels/index.ts';
 
 export type Params = Map<string, tf.Variable>;
+export type UNetTap = (name: string, activation: tf.Tensor5D) => void;
 
 export interface UNet3D {
   readonly config: UNetConfig;
   /** Named weights in a stable order (creation order). */
   readonly params: Params;
-  /** Logits [B, z, y, x, outChannels]. Batch-norm always uses the batch's statistics. */
-  apply(x: tf.Tensor5D): tf.Tensor5D;
+  /**
+   * Logits [B, z, y, x, outChannels]. Batch-norm always uses the batch's statistics. `tap`, for
+   * parity checks against other implementations, sees intermediate activations: `enc{l}.conv{i}`
+   * (each encoder block after its activation), `enc{l}` (a level's output before pooling: the
+   * skip) and `dec{l}` (a decoder level's output). They are disposed when apply returns unless
+   * the callback copies them (tf.keep / tf.clone).
+   */
+  apply(x: tf.Tensor5D, tap?: UNetTap): tf.Tensor5D;
   /** The trainable variables, for tf.variableGrads / optimisers. */
   variables(): tf.Variable[];
   dispose(): void;
@@ -177,10 +184,13 @@ export function createUNet(cfg: UNetConfig, weights?: Map<string, tf.Tensor>): U
   };
   const conv = (x: tf.Tensor5D, name: string): tf.Tensor5D =>
     tf.add(tf.conv3d(x, get(`${name}.kernel`) as tf.Tensor5D, 1, 'same'), as5d(`${name}.bias`)) as tf.Tensor5D;
-  const block = (x: tf.Tensor5D, conv_: string, norm_: string): tf.Tensor5D => act(normalise(conv(x, conv_), norm_));
+  // Its own tidy: the conv and norm temporaries go when the block ends instead of when apply()
+  // does (at 96³ the whole forward's temporaries would be several GB); the tape keeps what
+  // gradients need.
+  const block = (x: tf.Tensor5D, conv_: string, norm_: string): tf.Tensor5D => tf.tidy(() => act(normalise(conv(x, conv_), norm_)));
 
   const multiple = spatialMultiple(cfg);
-  const apply = (x: tf.Tensor5D): tf.Tensor5D =>
+  const apply = (x: tf.Tensor5D, tap?: UNetTap): tf.Tensor5D =>
     tf.tidy(() => {
       if (x.rank !== 5) throw new Error(`U-Net input must be 5-D [B,z,y,x,C], got rank ${x.rank}`);
       if (x.shape[4] !== cfg.inChannels) {
@@ -197,7 +207,9 @@ export function createUNet(cfg: UNetConfig, weights?: Map<string, tf.Tensor>): U
         if (l > 0) h = tf.maxPool3d(h, 2, 2, 'valid');
         widths.forEach((_, i) => {
           h = block(h, `enc${l}.conv${i}`, `enc${l}.norm${i}`);
+          tap?.(`enc${l}.conv${i}`, h);
         });
+        tap?.(`enc${l}`, h);
         skips.push(h);
       });
       for (let l = cfg.encoder.length - 2; l >= 0; l--) {
@@ -205,6 +217,7 @@ export function createUNet(cfg: UNetConfig, weights?: Map<string, tf.Tensor>): U
         h = tf.concat([h, skips[l]], 4);
         h = block(h, `dec${l}.conv0`, `dec${l}.norm0`);
         h = block(h, `dec${l}.conv1`, `dec${l}.norm1`);
+        tap?.(`dec${l}`, h);
       }
       return conv(h, 'head');
     });

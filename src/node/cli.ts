@@ -13,6 +13,7 @@ const COMMANDS: Record<string, () => Promise<{ command: CliCommand }>> = {
   'train-segmentation': () => import('./commands/train-segmentation.ts'),
   synthesize: () => import('./commands/synthesize.ts'),
   evaluate: () => import('./commands/evaluate.ts'),
+  'import-checkpoint': () => import('./commands/import-checkpoint.ts'),
 };
 
 function usage(): string {

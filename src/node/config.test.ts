@@ -59,6 +59,9 @@ describe('run config', () => {
     await expect(loadConfig({ file: await file('notjson.json', '{') })).rejects.toThrow(/notjson\.json: not valid JSON/);
     await expect(loadConfig({ presetName: 'huge' })).rejects.toThrow(/unknown --preset 'huge'/);
     await expect(loadConfig({ presetName: 'tiny', overrides: [{ what: '--set', value: parseSet('preset.patch=[31,31,31]') }] })).rejects.toThrow(/multiple of 2/);
+    await expect(loadConfig({ presetName: 'tiny', overrides: [{ what: '--set', value: parseSet('preset.segmentor.norm=batch') }] })).rejects.toThrow(
+      /preset\.segmentor\.norm must not be 'batch'/,
+    );
   });
 
   it('--set parses JSON values and keeps plain strings', () => {

@@ -6,8 +6,9 @@
  * typed values are errors naming the file, so a typo never silently trains with a default.
  */
 import { readFile } from 'node:fs/promises';
-import { makePreset, NUM_CLASSES, PRESETS, spatialMultiple, type Preset, type PresetName } from '../models/index.ts';
+import { makePreset, withSegmentorKind, NUM_CLASSES, PRESETS, spatialMultiple, type LengthUnit, type NetworkConfig, type Preset, type PresetName } from '../models/index.ts';
 import { DEFAULT_SAMPLING, type SamplingConfig } from '../core/sampling.ts';
+import { DEFAULT_NSD_TOLERANCE_MM } from '../core/metrics.ts';
 import {
   DEFAULT_HANDCRAFTED_OPTIONS,
   DEFAULT_POSITION_OPTIONS,
@@ -40,7 +41,12 @@ export interface RunSection {
   seed: number;
   /** Crops per step. METHOD.md stage 2: batch 4. */
   batch: number;
-  /** Stage-2 length in steps (stages 1 and 3 take theirs from preset.stage1/stage3.totalSteps). */
+  /**
+   * Stage-2 length: `stage2Epochs` epochs (paper: 100) or `stage2Steps` steps, as `stage2Unit`
+   * says (stages 1 and 3 take theirs from preset.stage1/stage3). An epoch: core/sampling.ts stepsPerEpoch.
+   */
+  stage2Unit: LengthUnit;
+  stage2Epochs: number;
   stage2Steps: number;
   checkpointEvery: number;
   /** Checkpoints kept besides the latest. */
@@ -72,11 +78,14 @@ export interface RunConfig {
   /** SynTumor texture T (σ_a, σ_b, s, b, β, …); one texture of `size` is made per run and cropped. */
   texture: Omit<TextureOptions, 'seed'>;
   run: RunSection;
+  /** `freetumor evaluate`: NSD tolerance (SynTumor's validation: surface Dice at 2 mm). */
+  evaluation: { nsdToleranceMm: number };
 }
 
 export const DEFAULT_PREPROCESS_SECTION: PreprocessSection = { windowLo: HU_WINDOW_LO, windowHi: HU_WINDOW_HI, marginMm: 24 };
 export const DEFAULT_SYNTHESIS_SAMPLING: SamplingConfig = {
   labeledOversample: 1,
+  syntheticOversample: 1,
   sourceOversample: { lits: 200, 'msd-liver': 200, 'msd-pancreas': 100, kits: 100 },
   positiveFraction: 1,
   cropsPerVisit: 1,
@@ -84,6 +93,8 @@ export const DEFAULT_SYNTHESIS_SAMPLING: SamplingConfig = {
 export const DEFAULT_RUN: RunSection = {
   seed: 0,
   batch: 4,
+  stage2Unit: 'epochs',
+  stage2Epochs: 100,
   stage2Steps: 1000,
   checkpointEvery: 100,
   keepCheckpoints: 2,
@@ -107,6 +118,7 @@ export function defaultConfig(presetName: PresetName): RunConfig {
     handcrafted: { darkening: [...DEFAULT_HANDCRAFTED_OPTIONS.darkening] },
     texture: (({ seed: _s, ...t }) => structuredClone(t))(DEFAULT_TEXTURE_OPTIONS),
     run: structuredClone(DEFAULT_RUN),
+    evaluation: { nsdToleranceMm: DEFAULT_NSD_TOLERANCE_MM },
   };
 }
 
@@ -144,6 +156,8 @@ function mergeChecked(base: Record<string, unknown>, over: unknown, path: string
   }
 }
 
+const describeDepth = (n: NetworkConfig) => (n.kind === 'swinunetr' ? 'SwinUNETR' : `${n.encoder.length}-level`);
+
 /** Meaning checks the types cannot express. */
 export function validateConfig(c: RunConfig): string[] {
   const p: string[] = [];
@@ -152,11 +166,12 @@ export function validateConfig(c: RunConfig): string[] {
   else
     for (const net of ['generator', 'classifier', 'segmentor'] as const) {
       const m = spatialMultiple(pr[net]);
-      if (pr.patch.some((x) => x % m !== 0)) p.push(`preset.patch ${pr.patch.join('×')} must be a multiple of ${m} for the ${pr[net].encoder.length}-level ${net}`);
+      if (pr.patch.some((x) => x % m !== 0)) p.push(`preset.patch ${pr.patch.join('×')} must be a multiple of ${m} for the ${describeDepth(pr[net])} ${net}`);
     }
   if (!(pr.spacingMm > 0)) p.push(`preset.spacingMm must be > 0, got ${pr.spacingMm}`);
   if (pr.labelScheme !== 'universal' && pr.labelScheme !== 'specialist') p.push(`preset.labelScheme must be universal or specialist, got ${JSON.stringify(pr.labelScheme)}`);
   else if (pr.segmentor.outChannels !== NUM_CLASSES[pr.labelScheme]) p.push(`preset.segmentor.outChannels must be ${NUM_CLASSES[pr.labelScheme]} for the ${pr.labelScheme} label scheme, got ${pr.segmentor.outChannels}`);
+  if (pr.segmentor.kind === 'unet3d' && pr.segmentor.norm === 'batch') p.push("preset.segmentor.norm must not be 'batch': with batch statistics S's prediction (and P) depends on the other samples in its batch; use 'instance'");
   if (pr.labelScheme === 'specialist' && !c.run.organ) p.push('a specialist model needs run.organ (liver, pancreas or kidney; flag --organ)');
   if (!['threshold', 'adaptive', 'none'].includes(pr.quality.mode)) p.push(`preset.quality.mode must be threshold, adaptive or none, got ${JSON.stringify(pr.quality.mode)}`);
   if (!(pr.quality.threshold >= 0 && pr.quality.threshold <= 1)) p.push(`preset.quality.threshold must be in [0, 1], got ${pr.quality.threshold}`);
@@ -164,8 +179,27 @@ export function validateConfig(c: RunConfig): string[] {
   for (const k of ['batch', 'checkpointEvery', 'workers', 'prefetch', 'offlineRetries', 'stage2Steps'] as const)
     if (!Number.isInteger(c.run[k]) || c.run[k] < 1) p.push(`run.${k} must be an integer ≥ 1, got ${c.run[k]}`);
   if (!Number.isInteger(c.run.seed)) p.push(`run.seed must be an integer, got ${c.run.seed}`);
-  for (const k of ['stage1', 'stage3'] as const)
-    if (!Number.isInteger(pr[k].totalSteps) || pr[k].totalSteps < 1) p.push(`preset.${k}.totalSteps must be an integer ≥ 1, got ${pr[k].totalSteps}`);
+  const units = ['epochs', 'steps'];
+  for (const k of ['stage1', 'stage3'] as const) {
+    const st = pr[k];
+    if (!Number.isInteger(st.totalSteps) || st.totalSteps < 1) p.push(`preset.${k}.totalSteps must be an integer ≥ 1, got ${st.totalSteps}`);
+    if (!(st.epochs > 0)) p.push(`preset.${k}.epochs must be > 0, got ${st.epochs}`);
+    if (!units.includes(st.lengthUnit)) p.push(`preset.${k}.lengthUnit must be epochs or steps, got ${JSON.stringify(st.lengthUnit)}`);
+    if (!units.includes(st.warmupUnit)) p.push(`preset.${k}.warmupUnit must be epochs or steps, got ${JSON.stringify(st.warmupUnit)}`);
+    if (!(st.warmupEpochs >= 0)) p.push(`preset.${k}.warmupEpochs must be ≥ 0, got ${st.warmupEpochs}`);
+    if (!Number.isInteger(st.warmupSteps) || st.warmupSteps < 0) p.push(`preset.${k}.warmupSteps must be an integer ≥ 0, got ${st.warmupSteps}`);
+  }
+  if (!(c.evaluation.nsdToleranceMm >= 0)) p.push(`evaluation.nsdToleranceMm must be ≥ 0, got ${c.evaluation.nsdToleranceMm}`);
+  if (!units.includes(c.run.stage2Unit)) p.push(`run.stage2Unit must be epochs or steps, got ${JSON.stringify(c.run.stage2Unit)}`);
+  if (!(c.run.stage2Epochs > 0)) p.push(`run.stage2Epochs must be > 0, got ${c.run.stage2Epochs}`);
+  for (const [name, sm] of [['sampling', c.sampling], ['synthesisSampling', c.synthesisSampling]] as const) {
+    for (const k of ['labeledOversample', 'syntheticOversample', 'cropsPerVisit'] as const) {
+      const min = k === 'cropsPerVisit' ? 1 : 0;
+      if (!Number.isInteger(sm[k]) || sm[k] < min) p.push(`${name}.${k} must be an integer ≥ ${min}, got ${sm[k]}`);
+    }
+    for (const [src, v] of Object.entries(sm.sourceOversample))
+      if (!Number.isInteger(v) || v < 0) p.push(`${name}.sourceOversample.${src} must be an integer ≥ 0, got ${JSON.stringify(v)}`);
+  }
   const organs = ['liver', 'pancreas', 'kidney'];
   if (c.run.organ !== null && !organs.includes(c.run.organ)) p.push(`run.organ must be one of ${organs.join(', ')}, got ${JSON.stringify(c.run.organ)}`);
   if (!c.run.organs.length || c.run.organs.some((o) => !organs.includes(o))) p.push(`run.organs must list organs among ${organs.join(', ')}, got ${JSON.stringify(c.run.organs)}`);
@@ -204,6 +238,23 @@ export interface ConfigSources {
   overrides?: { what: string; value: Record<string, unknown> }[];
 }
 
+/**
+ * A source that names another `preset.segmentor.kind` replaces S with that kind's default first
+ * (withSegmentorKind), so its other fields merge into a complete config of the new kind instead
+ * of being refused as unknown keys of the old one.
+ */
+function switchSegmentorKind(config: RunConfig, value: unknown, what: string): void {
+  const kindOf = (v: unknown) => (kind(v) === 'object' ? (v as { preset?: { segmentor?: { kind?: unknown } } }).preset?.segmentor?.kind : undefined);
+  if (kind((value as { preset?: unknown })?.preset) !== 'object') return;
+  const k = kindOf(value);
+  if (k === undefined || k === config.preset.segmentor.kind) return;
+  try {
+    withSegmentorKind(config.preset, k);
+  } catch (e) {
+    throw new CliError(`${what}: ${(e as Error).message}`);
+  }
+}
+
 /** Build the effective config; every problem is reported at once, naming its source. */
 export async function loadConfig(src: ConfigSources): Promise<RunConfig> {
   let fileValue: unknown;
@@ -228,11 +279,13 @@ export async function loadConfig(src: ConfigSources): Promise<RunConfig> {
   const config = defaultConfig(name as PresetName);
   if (fileValue !== undefined) {
     const problems: string[] = [];
+    switchSegmentorKind(config, fileValue, src.file!);
     mergeChecked(config as unknown as Record<string, unknown>, fileValue, '', problems);
     if (problems.length) throw new CliError(`${src.file}: bad config (${problems.length} problem${problems.length > 1 ? 's' : ''})\n  - ${problems.join('\n  - ')}`);
   }
   for (const o of src.overrides ?? []) {
     const problems: string[] = [];
+    switchSegmentorKind(config, o.value, o.what);
     mergeChecked(config as unknown as Record<string, unknown>, o.value, '', problems);
     if (problems.length) throw new CliError(`${o.what}: ${problems.join('; ')}`);
   }

@@ -9,6 +9,7 @@ const item = (index: number, P: number): LabItem => ({
   sizeClass: 'small',
   centreVoxel: [1, 2, 3],
   volumeMm3: 1234.5,
+  newVoxels: 12,
   maskVoxels: 10,
   hitVoxels: Number.isFinite(P) ? Math.round(P * 10) : 0,
   P,

@@ -90,6 +90,8 @@ export interface LabExport {
     sizeClass: string;
     centreVoxel: [number, number, number];
     volumeMm3: number;
+    /** New tumour voxels on the source grid (existing tumours are never counted). */
+    newVoxels: number;
     /** null where P is undefined (no synthetic voxel). */
     P: number | null;
     pass: boolean;
@@ -116,6 +118,7 @@ export function toJson(
       sizeClass: it.sizeClass,
       centreVoxel: [...it.centreVoxel] as [number, number, number],
       volumeMm3: it.volumeMm3,
+      newVoxels: it.newVoxels,
       P: Number.isFinite(it.P) ? it.P : null,
       pass: it.P >= threshold,
     })),

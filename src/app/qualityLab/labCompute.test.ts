@@ -41,7 +41,7 @@ describe('synthesizeAndScore (tiny nets, demo case, cpu)', () => {
     await tf.setBackend('cpu');
     const c = await demoCase();
     const G = createGenerator(unetConfig(1, 3, enc, { seed: 1 }));
-    const S = createSegmentor(unetConfig(1, 7, enc, { seed: 3 }), 'universal');
+    const S = createSegmentor(unetConfig(1, 7, enc, { seed: 3, norm: 'instance' }), 'universal');
     for (const spacingMm of [3, 6]) {
       const before = tf.memory().numTensors;
       const r = await synthesizeAndScore(c, { generator: G, segmentor: S, patch: [16, 16, 16], spacingMm, scheme: 'universal' }, { index: 0, seed: 11, organ: 'liver', centre: null });
@@ -88,7 +88,7 @@ describe('synthesizeAndScore (tiny nets, demo case, cpu)', () => {
     const k0 = Math.floor(d[2] / 2);
     for (let k = k0; k < d[2] && !centre; k++) for (let j = 0; j < d[1] && !centre; j++) for (let i = 0; i < d[0] && !centre; i++) if (c.label.data[i + d[0] * (j + d[1] * k)] === 1 && c.label.data[i + 3 + d[0] * (j + d[1] * k)] === 1) centre = [i + 3, j, k];
     const G = createGenerator(unetConfig(1, 3, enc, { seed: 1 }));
-    const S = createSegmentor(unetConfig(1, 3, enc, { seed: 3 }), 'specialist');
+    const S = createSegmentor(unetConfig(1, 3, enc, { seed: 3, norm: 'instance' }), 'specialist');
     const r = await synthesizeAndScore(c, { generator: G, segmentor: S, patch: [16, 16, 16], spacingMm: 3, scheme: 'specialist' }, { index: -1, seed: 2, organ: 'liver', centre });
     expect(r.item.centreVoxel).toEqual(centre);
     const small = await synthesizeAndScore(c, { generator: G, segmentor: S, patch: [16, 16, 16], spacingMm: 3, scheme: 'specialist' }, { index: 0, seed: 9, organ: 'liver', centre: null, sizeClass: 'small' });
@@ -102,11 +102,61 @@ describe('synthesizeAndScore (tiny nets, demo case, cpu)', () => {
   }, 60_000);
 });
 
+describe('synthesizeAndScore next to a real tumour', () => {
+  it('never places on it: M and the change stay off it, P is over the new voxels, their count is reported', async () => {
+    await tf.setBackend('cpu');
+    const c = await demoCase();
+    // Make the liver's upper half (by slice) a "real" liver tumour.
+    const d = c.label.dims;
+    let kLo = d[2];
+    let kHi = -1;
+    for (let n = 0; n < c.label.data.length; n++) {
+      if (c.label.data[n] !== 1) continue;
+      const k = Math.floor(n / (d[0] * d[1]));
+      kLo = Math.min(kLo, k);
+      kHi = Math.max(kHi, k);
+    }
+    const kMid = Math.floor((kLo + kHi) / 2);
+    const data = new Uint8Array(c.label.data);
+    for (let n = 0; n < data.length; n++) if (data[n] === 1 && Math.floor(n / (d[0] * d[1])) >= kMid) data[n] = 2;
+    const lesion: LabCase = { image: c.image, label: { ...c.label, data } };
+    const G = createGenerator(unetConfig(1, 3, enc, { seed: 1 }));
+    const S = createSegmentor(unetConfig(1, 3, enc, { seed: 3, norm: 'instance' }), 'specialist');
+    const models = { generator: G, segmentor: S, patch: [16, 16, 16] as Vec3, spacingMm: 3, scheme: 'specialist' as const };
+    for (let seed = 0; seed < 4; seed++) {
+      const r = await synthesizeAndScore(lesion, models, { index: seed, seed, organ: 'liver', centre: null, sizeClass: 'small' });
+      let onLesion = 0;
+      let changedLesion = 0;
+      let m = 0;
+      let n = 0;
+      for (let k = r.box.lo[2]; k <= r.box.hi[2]; k++)
+        for (let j = r.box.lo[1]; j <= r.box.hi[1]; j++)
+          for (let i = r.box.lo[0]; i <= r.box.hi[0]; i++, n++) {
+            const s = i + d[0] * (j + d[1] * k);
+            m += r.mask[n];
+            if (data[s] === 2 && r.mask[n]) onLesion++;
+            if (data[s] === 2 && r.image[n] !== c.image.data[s]) changedLesion++;
+          }
+      expect(onLesion).toBe(0);
+      expect(changedLesion).toBe(0);
+      expect(m).toBeGreaterThan(0);
+      expect(r.item.newVoxels).toBe(m);
+      expect(r.item.centreVoxel[2]).toBeLessThan(kMid);
+    }
+    // A click on the lesion is refused.
+    let inLesion: Vec3 | null = null;
+    for (let n = 0; n < data.length && !inLesion; n++) if (data[n] === 2 && data[n + 2 * d[0]] === 2 && data[n - 2 * d[0]] === 2 && data[n + 2] === 2 && data[n - 2] === 2 && data[n + 2 * d[0] * d[1]] === 2) inLesion = [n % d[0], Math.floor(n / d[0]) % d[1], Math.floor(n / (d[0] * d[1]))];
+    await expect(synthesizeAndScore(lesion, models, { index: -1, seed: 1, organ: 'liver', centre: inLesion })).rejects.toThrow(/existing tumour/);
+    G.dispose();
+    S.dispose();
+  }, 60_000);
+});
+
 describe('selectNetworks', () => {
   it('takes G and S, refuses a classifier, another architecture and another label scheme', async () => {
     const card = { preset: 'tiny', provenance: { patch: [16, 16, 16], spacingMm: 3 } };
     const G = createGenerator(unetConfig(1, 3, enc));
-    const S = createSegmentor(unetConfig(1, 7, enc), 'universal');
+    const S = createSegmentor(unetConfig(1, 7, enc, { norm: 'instance' }), 'universal');
     const C = createClassifier(unetConfig(1, 3, enc));
     const both = readCheckpoint(await saveCheckpoint({ networks: { G, S }, step: 3, card }));
     const sel = selectNetworks(both, 'both.safetensors', 'auto', {});
@@ -124,7 +174,7 @@ describe('selectNetworks', () => {
     const other = readCheckpoint(await saveCheckpoint({ networks: { G: G2 }, step: 0, card }));
     expect(() => selectNetworks(other, 'g2.safetensors', 'generator', { generator: loadedG })).toThrow(/architecture differs in encoder/);
 
-    const S3 = createSegmentor(unetConfig(1, 3, enc), 'specialist');
+    const S3 = createSegmentor(unetConfig(1, 3, enc, { norm: 'instance' }), 'specialist');
     const spec = readCheckpoint(await saveCheckpoint({ networks: { S: S3 }, step: 0, card }));
     expect(() => selectNetworks(spec, 's3.safetensors', 'segmentor', { segmentor: { config: S.config, labelScheme: 'universal', patch: [16, 16, 16], spacingMm: 3 } })).toThrow(
       /specialist label scheme but the loaded one uses universal/,
@@ -135,7 +185,8 @@ describe('selectNetworks', () => {
     expect(selectNetworks(liverSpec, 'liver.safetensors', 'segmentor', {})[0].info.organ).toBe('liver');
     expect(sel[1].info.organ).toBeNull();
     const far = readCheckpoint(await saveCheckpoint({ networks: { S }, step: 0, card: { preset: 'tiny', provenance: { patch: 32, spacingMm: 1.5 } } }));
-    expect(() => selectNetworks(far, 'far.safetensors', 'segmentor', { generator: loadedG })).toThrow(/32×32×32 crops at 1.5 mm/);
+    // S may work on its own grid (it scores there: labCompute's segmentorGridOf).
+    expect(selectNetworks(far, 'far.safetensors', 'segmentor', { generator: loadedG })[0].info).toMatchObject({ patch: [32, 32, 32], spacingMm: 1.5 });
     const nameless = readCheckpoint(await saveCheckpoint({ networks: { S }, step: 0, card: { preset: 'mine', provenance: {} } }));
     expect(() => selectNetworks(nameless, 'n.safetensors', 'auto', {})).toThrow(/cannot tell which crop/);
     tf.dispose([G, S, C, G2, S3].flatMap((n) => n.variables()));

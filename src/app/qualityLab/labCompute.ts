@@ -1,6 +1,7 @@
 /**
  * One tumour of the quality-test lab, end to end (Eq. 1 + quality test), on the lab worker's tfjs:
- *   1. M, M̃ by core's position simulation on the SOURCE grid (so exports keep the source geometry);
+ *   1. M, M̃ by core's position simulation on the SOURCE grid (so exports keep the source geometry),
+ *      never on or next to an existing tumour (so P is over the new tumour's voxels only);
  *   2. a patch-sized crop at the MODEL's spacing around the tumour centre, sampled from the source
  *      (image trilinear then HU window −175..250 → [0,1]; M̃ trilinear; M and organ nearest);
  *   3. G on the crop, x̂ = x − M̃·B(tanh G(x))[organ]·T inside the organ (synthesizeWithGenerator);
@@ -12,7 +13,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ORGAN_IDS, type Organ } from '../../core/labels.ts';
 import { Rng, hashSeed } from '../../core/random.ts';
-import { cropTexture, drawTextureOffset, getTexture, simulateTumourPositions, type SizeClass } from '../../core/tumor/index.ts';
+import { cropTexture, drawTextureOffset, getTexture, simulateTumourPositions, textureSeedOf, type SizeClass } from '../../core/tumor/index.ts';
 import { spacingOf, type ImageVolume, type LabelVolume, type Vec3 } from '../../core/volume.ts';
 import { HU_WINDOW_HI, HU_WINDOW_LO } from '../../core/window.ts';
 import { TUMOUR_CLASSES, type LabelScheme } from '../../models/config.ts';
@@ -31,10 +32,14 @@ export interface LabCase {
 
 export interface LabModels {
   generator: Network;
-  segmentor: Network;
-  /** Crop edge [x, y, z] voxels and voxel size (mm) of the model grid. */
+  /** Only apply is used: a U-Net S or an imported SwinUNETR. */
+  segmentor: Pick<Network, 'apply'>;
+  /** Crop edge [x, y, z] voxels and voxel size (mm) of G's grid (and S's, unless given below). */
   patch: Vec3;
   spacingMm: number;
+  /** S's own grid when it differs from G's (an imported 96³ @ 1.5 mm SwinUNETR beside a 16³ @ 3 mm G). */
+  segPatch?: Vec3;
+  segSpacingMm?: number;
   scheme: LabelScheme;
   /** A specialist S's organ (its card's `organ`): tumours elsewhere cannot be scored by it. */
   organ?: Organ | null;
@@ -138,6 +143,8 @@ export interface TumourRequest {
   organ: Organ;
   centre: Vec3 | null;
   sizeClass?: SizeClass | null;
+  /** The run's seed for the texture (s, b, β): a batch's base seed; default this tumour's seed. */
+  textureSeed?: number;
 }
 
 /** Synthesise one tumour with G and score it with S. */
@@ -149,18 +156,20 @@ export async function synthesizeAndScore(c: LabCase, m: LabModels, r: TumourRequ
   const sim = simulateTumourPositions(c.label, { seed: r.seed, count: 1, organs: [r.organ], ...(r.centre ? { centres: [r.centre] } : {}), ...(r.sizeClass ? { sizeClass: r.sizeClass } : {}) }, c.image);
   const t = sim.tumours[0];
   const g = cropGrid(t.centreVoxel, m.patch, spacing, m.spacingMm);
+  const own = segmentorGridOf(m);
   const box = cropSourceBox(g, dims);
   if (!box) throw new Error('the tumour centre lies outside the image');
   const ids = ORGAN_IDS[r.organ];
   const organSrc = new Uint8Array(c.label.data.length);
-  for (let n = 0; n < organSrc.length; n++) organSrc[n] = c.label.data[n] === ids.organ || c.label.data[n] === ids.tumor ? 1 : 0;
+  // Eq. 1 changes organ voxels only: an existing tumour is not organ (never synthesised on).
+  for (let n = 0; n < organSrc.length; n++) organSrc[n] = c.label.data[n] === ids.organ ? 1 : 0;
 
   const image = sampleCrop(g, c.image.data, dims, 'linear', HU_WINDOW_LO, windowUnit);
   const soft = sampleCrop(g, sim.softMask, dims, 'linear', 0);
   const hard = sampleCrop(g, sim.tumourLabel, dims, 'nearest', 0, (v) => (v > 0 ? 1 : 0));
   const organ = sampleCrop(g, organSrc, dims, 'nearest', 0);
-  const tex = getTexture([m.spacingMm, m.spacingMm, m.spacingMm]);
-  const offset = drawTextureOffset(tex, m.patch, new Rng(hashSeed(r.seed, 'lab-texture')));
+  const tex = getTexture([m.spacingMm, m.spacingMm, m.spacingMm], { seed: textureSeedOf(r.textureSeed ?? r.seed) });
+  const offset = drawTextureOffset(tex, new Rng(hashSeed(r.seed, 'lab-texture')));
   const texture = cropTexture(tex, offset, m.patch);
 
   const shape: [number, number, number, number, number] = [1, m.patch[2], m.patch[1], m.patch[0], 1];
@@ -174,6 +183,8 @@ export async function synthesizeAndScore(c: LabCase, m: LabModels, r: TumourRequ
         organChannel: [organChannelOf(r.organ)],
         organMask: tf.tensor5d(organ, shape),
       });
+      // S on its own grid reads x̂ from the source grid after G's change is mapped back (below).
+      if (own) return [tf.sub(xhat, x)];
       const logits = m.segmentor.apply(xhat);
       const k = logits.shape[4];
       const classes = TUMOUR_CLASSES[m.scheme];
@@ -181,12 +192,11 @@ export async function synthesizeAndScore(c: LabCase, m: LabModels, r: TumourRequ
       return [tf.sub(xhat, x), pred, qualityCounts(logits, tf.tensor5d(hard, shape), classes)] as tf.Tensor[];
     });
     try {
-      return [(await out[0].data()) as Float32Array, (await out[1].data()) as Float32Array, await out[2].data()];
+      return [(await out[0].data()) as Float32Array, own ? null : ((await out[1].data()) as Float32Array), own ? null : await out[2].data()];
     } finally {
       tf.dispose(out);
     }
   })();
-  const { P } = qualityFromCounts(counts, 0.7);
 
   // Back to the source grid, inside the crop's box.
   const bd = boxDims(box);
@@ -205,10 +215,14 @@ export async function synthesizeAndScore(c: LabCase, m: LabModels, r: TumourRequ
         const hu = c.image.data[s];
         outImage[n] = sim.softMask[s] > 0 ? hu + trilinear(delta, m.patch, ux, uy, uz, 0) * huScale : hu;
         outMask[n] = sim.tumourLabel[s] > 0 ? 1 : 0;
-        outPred[n] = nearest(predData, m.patch, ux, uy, uz) > 0.5 ? 1 : 0;
+        outPred[n] = predData && nearest(predData, m.patch, ux, uy, uz) > 0.5 ? 1 : 0;
       }
     }
   }
+  const scored = own
+    ? await scoreOnSegmentorGrid(c, m, own, t.centreVoxel, sim.tumourLabel, { box, image: outImage })
+    : { box, image: outImage, mask: outMask, pred: outPred, counts: counts! };
+  const { P } = qualityFromCounts(scored.counts, 0.7);
   return {
     item: {
       index: r.index,
@@ -217,15 +231,16 @@ export async function synthesizeAndScore(c: LabCase, m: LabModels, r: TumourRequ
       sizeClass: t.sizeClass,
       centreVoxel: [...t.centreVoxel] as Vec3,
       volumeMm3: t.volumeMm3,
-      hitVoxels: counts[0],
-      maskVoxels: counts[1],
+      newVoxels: t.voxelCount,
+      hitVoxels: scored.counts[0],
+      maskVoxels: scored.counts[1],
       P: P[0],
       elapsedMs: performance.now() - t0,
     },
-    box,
-    image: outImage,
-    mask: outMask,
-    pred: outPred,
+    box: scored.box,
+    image: scored.image,
+    mask: scored.mask,
+    pred: scored.pred,
   };
 }
 
@@ -287,4 +302,88 @@ export function labelWithTumour(c: LabCase, r: TumourResult): Uint8Array {
     }
   }
   return out;
+}
+
+// ---- S on its own grid ----
+
+/** S's grid when it differs from G's, else null (one crop serves both, as before). */
+export function segmentorGridOf(m: LabModels): { patch: Vec3; spacingMm: number } | null {
+  const patch = m.segPatch ?? m.patch;
+  const spacingMm = m.segSpacingMm ?? m.spacingMm;
+  return spacingMm === m.spacingMm && patch.every((v, a) => v === m.patch[a]) ? null : { patch, spacingMm };
+}
+
+/**
+ * Score x̂ with S at S's own patch and spacing: the S crop around the tumour centre is resampled
+ * from the source-grid x̂ (G's change inside G's box, the source elsewhere; trilinear, windowed),
+ * M nearest; P = |M ∩ S| / |M| on S's grid. The result covers the union of both boxes, so the view,
+ * thumbnails and exports show S's prediction wherever S looked.
+ */
+async function scoreOnSegmentorGrid(
+  c: LabCase,
+  m: LabModels,
+  grid: { patch: Vec3; spacingMm: number },
+  centre: Vec3,
+  tumourLabel: ArrayLike<number>,
+  fromG: { box: Box; image: Float32Array },
+): Promise<{ box: Box; image: Float32Array; mask: Uint8Array; pred: Uint8Array; counts: ArrayLike<number> }> {
+  const dims = c.image.dims;
+  const gs = cropGrid(centre, grid.patch, spacingOf(c.image.affine), grid.spacingMm);
+  const sBox = cropSourceBox(gs, dims)!;
+  // One voxel of margin: S's outermost samples interpolate with the voxel beyond its box.
+  const box: Box = {
+    lo: [0, 1, 2].map((a) => Math.max(0, Math.min(sBox.lo[a], fromG.box.lo[a]) - 1)) as Vec3,
+    hi: [0, 1, 2].map((a) => Math.min(dims[a] - 1, Math.max(sBox.hi[a], fromG.box.hi[a]) + 1)) as Vec3,
+  };
+  const bd = boxDims(box);
+  const gd = boxDims(fromG.box);
+  const image = new Float32Array(bd[0] * bd[1] * bd[2]);
+  const mask = new Uint8Array(image.length);
+  let n = 0;
+  for (let k = box.lo[2]; k <= box.hi[2]; k++) {
+    for (let j = box.lo[1]; j <= box.hi[1]; j++) {
+      for (let i = box.lo[0]; i <= box.hi[0]; i++, n++) {
+        const s = i + dims[0] * (j + dims[1] * k);
+        const gi = i - fromG.box.lo[0];
+        const gj = j - fromG.box.lo[1];
+        const gk = k - fromG.box.lo[2];
+        const inG = gi >= 0 && gj >= 0 && gk >= 0 && gi < gd[0] && gj < gd[1] && gk < gd[2];
+        image[n] = inG ? fromG.image[gi + gd[0] * (gj + gd[1] * gk)] : c.image.data[s];
+        mask[n] = tumourLabel[s] > 0 ? 1 : 0;
+      }
+    }
+  }
+  // The same grid, its centre relative to the box.
+  const local: CropGrid = { ...gs, centre: centre.map((v, a) => v - box.lo[a]) as Vec3 };
+  const xs = sampleCrop(local, image, bd, 'linear', HU_WINDOW_LO, windowUnit);
+  const ms = sampleCrop(local, mask, bd, 'nearest', 0);
+  const shape: [number, number, number, number, number] = [1, grid.patch[2], grid.patch[1], grid.patch[0], 1];
+  const out = tf.tidy(() => {
+    const logits = m.segmentor.apply(tf.tensor5d(xs, shape));
+    const k = logits.shape[4];
+    const classes = TUMOUR_CLASSES[m.scheme];
+    const pred = tf.sum(tf.mul(tf.oneHot(tf.argMax(logits, 4), k).toFloat(), classSelector(classes, k)), 4);
+    return [pred, qualityCounts(logits, tf.tensor5d(ms, shape), classes)] as tf.Tensor[];
+  });
+  let predData: Float32Array;
+  let counts: ArrayLike<number>;
+  try {
+    predData = (await out[0].data()) as Float32Array;
+    counts = await out[1].data();
+  } finally {
+    tf.dispose(out);
+  }
+  const pred = new Uint8Array(image.length);
+  n = 0;
+  for (let k = 0; k < bd[2]; k++) {
+    const uz = (k - local.centre[2]) / local.ratio[2] + local.half[2];
+    for (let j = 0; j < bd[1]; j++) {
+      const uy = (j - local.centre[1]) / local.ratio[1] + local.half[1];
+      for (let i = 0; i < bd[0]; i++, n++) {
+        const ux = (i - local.centre[0]) / local.ratio[0] + local.half[0];
+        pred[n] = nearest(predData, grid.patch, ux, uy, uz) > 0.5 ? 1 : 0;
+      }
+    }
+  }
+  return { box, image, mask, pred, counts };
 }

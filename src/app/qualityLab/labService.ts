@@ -14,6 +14,8 @@ import { IndexedDbCheckpointLibrary } from '../checkpoints/indexedDb.ts';
 import { checkpointFileName, nameOfFile } from '../checkpoints/format.ts';
 
 import { DEMO_MODELS } from './demoModels.ts';
+import { assertModelFileName, convertedName } from './modelFiles.ts';
+import type { Organ } from '../../core/labels.ts';
 
 const store = () => useLabStore.getState();
 const errorText = (err: unknown) => {
@@ -166,16 +168,46 @@ export class LabService {
       // Not transferred: the page keeps the file for "save to browser" and "download".
       const r = await this.request({ type: 'loadModel', requestId, slot, fileName, bytes });
       if (r.type === 'modelLoaded') {
-        const file = r.checkpoint ? { bytes: r.checkpoint, fileName: `${nameOfFile(fileName)}-freetumor.safetensors` } : { bytes, fileName };
-        for (const info of r.infos) {
-          this.files[info.slot] = file;
-          store().setModel(info);
-          // A specialist S scores its own organ only: follow it.
-          if (info.organ && store().organ !== info.organ) store().setOrgan(info.organ);
-        }
+        this.applyLoaded(r, fileName, bytes);
       }
     } finally {
       store().endJob(requestId);
+    }
+  }
+
+  /** A model (re)loaded in the worker; `bytes` null = the file behind the slot is unchanged. */
+  private applyLoaded(r: Extract<LabToMain, { type: 'modelLoaded' }>, fileName: string, bytes: Uint8Array | null): void {
+    const file = r.checkpoint ? { bytes: r.checkpoint, fileName: convertedName(fileName) } : bytes ? { bytes, fileName } : null;
+    for (const info of r.infos) {
+      const own = r.checkpoints?.[info.slot];
+      if (own) this.files[info.slot] = { bytes: own, fileName: convertedName(fileName) };
+      else if (file) this.files[info.slot] = file;
+      store().setModel(info);
+      // A specialist S scores its own organ only: follow it.
+      if (info.organ && store().organ !== info.organ) store().setOrgan(info.organ);
+    }
+  }
+
+  /** The organ of a specialist S whose PyTorch file does not say it (the card offers the choice). */
+  async setSegmentorOrgan(organ: Organ): Promise<void> {
+    const info = store().models.segmentor;
+    if (!info?.organChoice) return;
+    try {
+      const r = await this.request({ type: 'setSegmentorOrgan', requestId: this.nextId++, organ });
+      if (r.type === 'modelLoaded') this.applyLoaded(r, info.fileName, null);
+    } catch (err) {
+      store().setModelError(errorText(err));
+    }
+  }
+
+  /** Run a SwinUNETR S at a smaller crop edge than its card's (or back at the card's). */
+  async setSegmentorCrop(edge: number): Promise<void> {
+    if (!store().models.segmentor) return;
+    try {
+      const r = await this.request({ type: 'setSegmentorCrop', requestId: this.nextId++, edge });
+      if (r.type === 'modelLoaded') this.applyLoaded(r, store().models.segmentor!.fileName, null);
+    } catch (err) {
+      store().setModelError(errorText(err));
     }
   }
 
@@ -187,7 +219,7 @@ export class LabService {
     }
     for (const f of files) {
       try {
-        if (!/\.safetensors$/i.test(f.name)) throw new Error(`${f.name}: not a .safetensors checkpoint`);
+        assertModelFileName(f.name);
         await this.loadBytes(new Uint8Array(await f.arrayBuffer()), f.name, slot);
       } catch (err) {
         store().setModelError(`Refused: ${err instanceof Error ? err.message : String(err)}`);

@@ -3,7 +3,7 @@ import { currentPassCount, DEFAULT_THRESHOLD, MAX_BATCH, labHoldsKeyboard, useLa
 import type { LabItem, ModelInfo, Thumbnail } from './messages.ts';
 
 const s = () => useLabStore.getState();
-const item = (index: number, P: number): LabItem => ({ index, seed: index, organ: 'liver', sizeClass: 'tiny', centreVoxel: [0, 0, 0], volumeMm3: 1, maskVoxels: 1, hitVoxels: 1, P, elapsedMs: 1 });
+const item = (index: number, P: number): LabItem => ({ index, seed: index, organ: 'liver', sizeClass: 'tiny', centreVoxel: [0, 0, 0], volumeMm3: 1, newVoxels: 1, maskVoxels: 1, hitVoxels: 1, P, elapsedMs: 1 });
 const thumb: Thumbnail = { nx: 1, ny: 1, hu: new Float32Array(1), outline: new Uint8Array(1) };
 const info = (slot: 'generator' | 'segmentor'): ModelInfo => ({
   slot,

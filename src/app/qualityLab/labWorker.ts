@@ -6,12 +6,14 @@ import { firstWorkingBackend } from '../compute/startBackend.ts';
 import { readCheckpoint, restoreNetwork, type LoadedCheckpoint } from '../../models/checkpoint.ts';
 import type { Network } from '../../models/networks.ts';
 import type { LabelScheme } from '../../models/config.ts';
+import { activeBufferLimit, deviceLimitRefusal, type PlannedPass } from '../../models/deviceLimits.ts';
 import { checkSameGeometry, readNifti, toLabelVolume, writeNifti, type NiftiImage } from '../../core/nifti/index.ts';
-import { remapLabels } from '../../core/labels.ts';
+import { remapLabels, type Organ } from '../../core/labels.ts';
 import type { Vec3 } from '../../core/volume.ts';
 import { composeView, labelWithTumour, synthesizeAndScore, thumbnailOf, type LabCase, type LabModels, type TumourResult, type TumourRequest } from './labCompute.ts';
 import { selectNetworks } from './modelLoading.ts';
 import { isFreeTumorCheckpoint, torchToCheckpoint, type TorchCard } from './torchImport.ts';
+import { importTorchSave, isTorchSave, withOrgan } from './ptImport.ts';
 import { LAB_BACKEND_ORDER, type CaseFilesMsg, type LabBackendName, type LabToMain, type MainToLab, type ModelInfo, type ModelSlot } from './messages.ts';
 import { batchSeed } from './helpers.ts';
 import { checkpointBytes } from '../checkpoints/format.ts';
@@ -82,9 +84,21 @@ async function fallBack(why: string): Promise<void> {
   rebuildNetworks();
 }
 
+function tooBigForDevice(): string | null {
+  const passes: PlannedPass[] = [];
+  const g = slots.generator;
+  const s = slots.segmentor;
+  if (g?.net) passes.push({ label: 'generator G', config: g.net.config, patch: g.info.patch });
+  if (s?.net) passes.push({ label: 'segmentor S', config: s.net.config, patch: s.info.runPatch ?? s.info.patch });
+  return deviceLimitRefusal(passes, activeBufferLimit(), 'the lab moves to the next backend')?.message ?? null;
+}
+
 async function withFallback<T>(fn: () => Promise<T>): Promise<T> {
   if (!(await ready)) throw new Error('no tfjs backend could start in this browser');
   if (deviceLost) await fallBack(deviceLost);
+  // A G or S too large for one WebGPU buffer computes garbage silently: move on before running.
+  const tooBig = tooBigForDevice();
+  if (tooBig) await fallBack(tooBig);
   try {
     return await fn();
   } catch (err) {
@@ -121,6 +135,7 @@ function rebuildNetworks(): void {
 
 async function loadModel(requestId: number, slot: ModelSlot | 'auto', fileName: string, bytes: Uint8Array): Promise<void> {
   if (!(await ready)) throw new Error('no tfjs backend could start in this browser');
+  if (isTorchSave(bytes)) return loadTorchSave(requestId, slot, fileName, bytes);
   const native = isFreeTumorCheckpoint(bytes);
   const ck = native ? readCheckpoint(bytes) : torchToCheckpoint(bytes, fileName, slotCard(slot));
   const loaded: Parameters<typeof selectNetworks>[3] = {};
@@ -142,11 +157,70 @@ async function loadModel(requestId: number, slot: ModelSlot | 'auto', fileName: 
   post({ type: 'modelLoaded', requestId, infos, checkpoint }, checkpoint ? [checkpoint.buffer] : []);
 }
 
+/**
+ * A PyTorch torch.save file (the official FreeTumor checkpoints), converted here into a FreeTumor
+ * checkpoint. Unlike a FreeTumor file it replaces whatever its slot holds (the demo U-Net S
+ * included): the file says what it is, and the paper's SwinUNETR is what a user drops it for.
+ */
+async function loadTorchSave(requestId: number, slot: ModelSlot | 'auto', fileName: string, bytes: Uint8Array): Promise<void> {
+  const imp = await importTorchSave(bytes, fileName, slot);
+  const replaced = new Set(imp.models.map((m) => m.slot));
+  const loaded: Parameters<typeof selectNetworks>[3] = {};
+  for (const [k, s] of Object.entries(slots) as [ModelSlot, SlotState][]) {
+    if (!replaced.has(k)) loaded[k] = { config: s.ck.manifest.networks[s.networkName].config, labelScheme: s.info.labelScheme, patch: s.info.patch, spacingMm: s.info.spacingMm };
+  }
+  // Check every part before replacing anything: TGAN.pt fills both slots or neither.
+  const chosen = imp.models.map((m) => ({ ck: m.ck, c: selectNetworks(m.ck, fileName, m.slot, loaded)[0] }));
+  const infos: ModelInfo[] = [];
+  for (const { ck, c } of chosen) {
+    const net = restoreNetwork(ck, c.networkName, { role: c.slot, config: c.config });
+    slots[c.slot]?.net?.dispose();
+    const info: ModelInfo = {
+      ...c.info,
+      architecture: c.info.architecture ?? 'UNet3D (FreeTumor models/Unet.py, Models Genesis), batch statistics',
+      source: { kind: 'torch.save', sha256: imp.source.sha256, epoch: imp.source.epoch ?? null, bestAcc: imp.source.bestAcc ?? null },
+      organChoice: c.slot === 'segmentor' && imp.organChosen,
+    };
+    slots[c.slot] = { ck, networkName: c.networkName, info, net };
+    infos.push(info);
+  }
+  // Each slot keeps its own converted file (TGAN.pt gives a G + C file and an S file).
+  const files: Partial<Record<ModelSlot, Uint8Array>> = {};
+  for (const { ck, c } of chosen) files[c.slot] = checkpointBytes(ck);
+  post({ type: 'modelLoaded', requestId, infos, checkpoints: files }, Object.values(files).map((b) => b.buffer));
+}
+
+/** The organ of a specialist S whose file did not name it: the card (and the saved file) follow. */
+function setSegmentorOrgan(requestId: number, organ: Organ): void {
+  const s = slots.segmentor;
+  if (!s?.info.organChoice) throw new Error('the loaded segmentor names its own organ (or is universal): there is nothing to choose');
+  s.ck = withOrgan(s.ck, organ);
+  s.info = { ...s.info, organ };
+  const checkpoint = checkpointBytes(s.ck);
+  post({ type: 'modelLoaded', requestId, infos: [s.info], checkpoint }, [checkpoint.buffer]);
+}
+
+/** Run a SwinUNETR S on a smaller crop than its card's (same spacing); the card is unchanged. */
+function setSegmentorCrop(requestId: number, edge: number): void {
+  const s = slots.segmentor;
+  if (!s || s.ck.manifest.networks[s.networkName].config.kind !== 'swinunetr') throw new Error('only a SwinUNETR segmentor runs at a chosen crop');
+  const full = s.info.patch;
+  if (!Number.isInteger(edge) || edge < 32 || edge % 32 !== 0 || full.some((p) => edge > p)) {
+    throw new Error(`a SwinUNETR crop edge must be a multiple of 32 up to its card's ${full.join('×')}, not ${edge}`);
+  }
+  const info: ModelInfo = { ...s.info, runPatch: [edge, edge, edge] };
+  if (full.every((p) => p === edge)) delete info.runPatch;
+  s.info = info;
+  post({ type: 'modelLoaded', requestId, infos: [s.info] });
+}
+
 /** The card of the model in `slot`, for PyTorch weights of the same architecture. */
 function slotCard(slot: ModelSlot | 'auto'): TorchCard | null {
   const s = slot === 'auto' ? null : slots[slot];
   if (!s) return null;
   const entry = s.ck.manifest.networks[s.networkName];
+  // PyTorch safetensors state dicts are read for U-Nets only (torchNames.ts).
+  if (entry.config.kind !== 'unet3d') return null;
   return { role: entry.role, labelScheme: entry.labelScheme, config: entry.config, card: s.ck.manifest.card };
 }
 
@@ -154,7 +228,17 @@ function models(): LabModels {
   const g = slots.generator;
   const s = slots.segmentor;
   if (!g?.net || !s?.net) throw new Error('load a generator and a segmentor first');
-  return { generator: g.net, segmentor: s.net, patch: g.info.patch, spacingMm: g.info.spacingMm, scheme: (s.info.labelScheme ?? 'universal') as LabelScheme, organ: s.info.organ ?? null };
+  return {
+    generator: g.net,
+    segmentor: s.net,
+    patch: g.info.patch,
+    spacingMm: g.info.spacingMm,
+    // S scores on its own grid (labCompute), at a smaller crop if the user chose one.
+    segPatch: s.info.runPatch ?? s.info.patch,
+    segSpacingMm: s.info.spacingMm,
+    scheme: (s.info.labelScheme ?? 'universal') as LabelScheme,
+    organ: s.info.organ ?? null,
+  };
 }
 
 // ---- case ----
@@ -221,7 +305,7 @@ async function batch(requestId: number, caseId: number, count: number, baseSeed:
       break;
     }
     post({ type: 'progress', requestId, done: n, total: count, phase: `tumour ${n + 1} of ${count}` });
-    const r = await withFallback(() => synthesizeAndScore(c, models(), { index: n, seed: batchSeed(baseSeed, n), organ, centre: null, sizeClass }));
+    const r = await withFallback(() => synthesizeAndScore(c, models(), { index: n, seed: batchSeed(baseSeed, n), organ, centre: null, sizeClass, textureSeed: baseSeed }));
     results.set(n, r);
     const thumb = thumbnailOf(r);
     post({ type: 'batchItem', requestId, item: r.item, thumb }, [thumb.hu.buffer, thumb.outline.buffer]);
@@ -270,6 +354,20 @@ scope.onmessage = (e) => {
       return;
     case 'loadModel':
       loadModel(m.requestId, m.slot, m.fileName, m.bytes).catch(fail(m.requestId));
+      return;
+    case 'setSegmentorCrop':
+      try {
+        setSegmentorCrop(m.requestId, m.edge);
+      } catch (err) {
+        fail(m.requestId)(err);
+      }
+      return;
+    case 'setSegmentorOrgan':
+      try {
+        setSegmentorOrgan(m.requestId, m.organ);
+      } catch (err) {
+        fail(m.requestId)(err);
+      }
       return;
     case 'unloadModel': {
       const s = slots[m.slot];

@@ -28,6 +28,17 @@ export interface ModelInfo {
   spacingMm: number;
   step: number;
   createdAt: string;
+  /** Architecture in words (e.g. "SwinUNETR fs48 v2 (MONAI 1.3)"); absent = our U-Net (see encoder). */
+  architecture?: string;
+  /** A PyTorch .pt converted in the worker: the file's SHA-256, and its epoch / best_acc when saved. */
+  source?: { kind: 'torch.save'; sha256: string; epoch: number | null; bestAcc: number | null };
+  /** The file does not say the specialist's organ: the user picks it (default liver). */
+  organChoice?: boolean;
+  /**
+   * A smaller crop the user runs a SwinUNETR S at (a multiple of 32 below its card's patch, same
+   * spacing): a 96³ forward takes minutes without a GPU. Absent = the card's patch.
+   */
+  runPatch?: Vec3;
 }
 
 /** One synthesised tumour's summary (no volumes). */
@@ -38,6 +49,8 @@ export interface LabItem {
   sizeClass: string;
   centreVoxel: Vec3;
   volumeMm3: number;
+  /** New tumour voxels on the source grid (|M|: organ voxels that were not tumour before). */
+  newVoxels: number;
   /** |M| voxels on the model grid (the denominator of P). */
   maskVoxels: number;
   /** |M ∩ S predicts tumour| voxels on the model grid. */
@@ -75,6 +88,10 @@ export type MainToLab =
   | { type: 'setCase'; caseId: number; files: CaseFilesMsg }
   | { type: 'loadModel'; requestId: number; slot: ModelSlot | 'auto'; fileName: string; bytes: Uint8Array }
   | { type: 'unloadModel'; slot: ModelSlot }
+  /** The organ of a specialist S whose file does not say (a PyTorch .pt): answered by modelLoaded. */
+  | { type: 'setSegmentorOrgan'; requestId: number; organ: Organ }
+  /** The crop edge a SwinUNETR S runs at (its card's patch edge or a smaller multiple of 32). */
+  | { type: 'setSegmentorCrop'; requestId: number; edge: number }
   | { type: 'single'; requestId: number; caseId: number; request: SynthesisRequest }
   | { type: 'batch'; requestId: number; caseId: number; count: number; baseSeed: number; organ: Organ; sizeClass: SizeClass | null }
   | { type: 'open'; requestId: number; index: number }
@@ -97,7 +114,7 @@ export type LabToMain =
   | { type: 'backend'; backend: LabBackendName; failures: { name: string; error: string }[]; reason: string | null }
   | { type: 'backendFailed'; failures: { name: string; error: string }[] }
   /** `checkpoint`: the FreeTumor checkpoint file of weights that arrived in another format (PyTorch), for saving / download. */
-  | { type: 'modelLoaded'; requestId: number; infos: ModelInfo[]; checkpoint?: Uint8Array }
+  | { type: 'modelLoaded'; requestId: number; infos: ModelInfo[]; checkpoint?: Uint8Array; checkpoints?: Partial<Record<ModelSlot, Uint8Array>> }
   | { type: 'progress'; requestId: number; done: number; total: number; phase: string }
   | { type: 'single'; requestId: number; view: ViewResult }
   | { type: 'batchItem'; requestId: number; item: LabItem; thumb: Thumbnail }

@@ -1,11 +1,17 @@
 /** Checkpoint → lab model: role / scheme / architecture checks and the geometry the model works at. */
 import { ORGANS } from '../../core/labels.ts';
-import { PRESETS, type LabelScheme, type UNetConfig } from '../../models/config.ts';
+import type { SwinUNETRConfig } from '../../models/swinUnetr/config.ts';
+import { PRESETS, type LabelScheme, type NetworkConfig } from '../../models/config.ts';
 import { assertSameArchitecture, type LoadedCheckpoint } from '../../models/checkpoint.ts';
-import { countParams } from '../../models/unet.ts';
+import { countNetworkParams } from '../../models/networks.ts';
 import type { Vec3 } from '../../core/volume.ts';
 import type { ModelInfo, ModelSlot } from './messages.ts';
 
+
+/** A SwinUNETR segmentor in words (a U-Net shows its encoder widths instead). */
+export function swinArchitecture(c: SwinUNETRConfig): string {
+  return `SwinUNETR fs${c.featureSize}${c.useV2 ? ' v2' : ''} (MONAI 1.3), ${c.outChannels} classes`;
+}
 
 const KNOWN_SCHEMES: LabelScheme[] = ['universal', 'specialist'];
 
@@ -29,19 +35,28 @@ export interface Selected {
   slot: ModelSlot;
   networkName: string;
   info: ModelInfo;
-  config: UNetConfig;
+  config: NetworkConfig;
+}
+
+/** What a slot already holds. */
+export interface LoadedSlot {
+  config: NetworkConfig;
+  labelScheme: string | null;
+  patch: Vec3;
+  spacingMm: number;
 }
 
 /**
  * The networks of a checkpoint the lab can use, by slot. `slot` 'auto' takes every generator and
  * segmentor; a named slot needs a network of that role (else a clear refusal). `loaded` holds the
  * configs already in the slots: a new model must have the same architecture (unload first to change).
+ * G and S may work at different patch sizes and spacings: S scores on its own grid (labCompute).
  */
 export function selectNetworks(
   ck: LoadedCheckpoint,
   fileName: string,
   slot: ModelSlot | 'auto',
-  loaded: Partial<Record<ModelSlot, { config: UNetConfig; labelScheme: string | null; patch: Vec3; spacingMm: number }>>,
+  loaded: Partial<Record<ModelSlot, LoadedSlot>>,
 ): Selected[] {
   const entries = Object.entries(ck.manifest.networks);
   const roles = entries.map(([n, e]) => `${n} (${e.role})`).join(', ') || 'none';
@@ -62,13 +77,6 @@ export function selectNetworks(
     }
     const prev = loaded[s];
     if (prev) assertSameArchitecture(entry.config, prev.config, `${fileName}: ${s} "${networkName}"`);
-    // G and S must read the same crops.
-    const other = loaded[s === 'generator' ? 'segmentor' : 'generator'];
-    if (other && (other.spacingMm !== geometry.spacingMm || other.patch.some((v, a) => v !== geometry.patch[a]))) {
-      throw new Error(
-        `${fileName}: the ${s} works on ${geometry.patch.join('×')} crops at ${geometry.spacingMm} mm but the loaded ${s === 'generator' ? 'segmentor' : 'generator'} on ${other.patch.join('×')} at ${other.spacingMm} mm`,
-      );
-    }
     const card = ck.manifest.card;
     out.push({
       slot: s,
@@ -84,9 +92,10 @@ export function selectNetworks(
         preset: card.preset,
         description: card.description ?? null,
         provenance: card.provenance ?? {},
-        encoder: entry.config.encoder.map((l) => [...l]),
+        encoder: entry.config.kind === 'unet3d' ? entry.config.encoder.map((l) => [...l]) : [],
         outChannels: entry.config.outChannels,
-        params: countParams(entry.config),
+        params: countNetworkParams(entry.config),
+        ...(entry.config.kind === 'swinunetr' ? { architecture: swinArchitecture(entry.config) } : {}),
         patch: geometry.patch,
         spacingMm: geometry.spacingMm,
         step: ck.manifest.step,

@@ -54,8 +54,8 @@ function pinS(tumour: boolean): void {
 beforeAll(async () => {
   await tf.setBackend('cpu');
   const G = createGenerator(unetConfig(1, 3, ENC, { seed: 1 }));
-  const S0 = createSegmentor(unetConfig(1, 7, ENC, { seed: 3 }), 'universal');
-  const Sbad = createSegmentor(unetConfig(1, 7, [[2, 2], [2, 2]], { seed: 4 }), 'universal');
+  const S0 = createSegmentor(unetConfig(1, 7, ENC, { seed: 3, norm: 'instance' }), 'universal');
+  const Sbad = createSegmentor(unetConfig(1, 7, [[2, 2], [2, 2]], { seed: 4, norm: 'instance' }), 'universal');
   files = {
     g: await saveCheckpoint({ networks: { G }, step: 5, card: CARD }),
     s: await saveCheckpoint({ networks: { S: S0 }, step: 9, card: CARD }),
@@ -74,12 +74,16 @@ afterAll(() => {
 });
 
 describe('study models', () => {
-  it('records file name, SHA-256 of the bytes, network and step; refuses a model of the wrong role or crop', async () => {
+  it('records file name, SHA-256 of the bytes, network and step; refuses a model of the wrong role; S may work on its own crop', async () => {
     const { refs } = studyModels(slots);
     expect(refs.generator).toEqual({ fileName: 'g.safetensors', sha256: createHash('sha256').update(files.g).digest('hex'), networkName: 'G', step: 5 });
     expect(refs.segmentor.sha256).toBe(createHash('sha256').update(files.s).digest('hex'));
     await expect(loadStudyModel({}, 'generator', 's.safetensors', files.s)).rejects.toThrow(/needs a generator/);
-    await expect(loadStudyModel({ ...slots }, 'segmentor', 'bad.safetensors', files.sBad)).rejects.toThrow(/8×8×8 crops/);
+    // S at 8³ beside G at 16³: accepted, and the lab bundle scores on S's own grid.
+    const own: StudyModelSlots = { generator: slots.generator };
+    expect((await loadStudyModel(own, 'segmentor', 'bad.safetensors', files.sBad)).patch).toEqual([8, 8, 8]);
+    expect(studyModels(own).lab).toMatchObject({ patch: [16, 16, 16], segPatch: [8, 8, 8], segSpacingMm: 3 });
+    own.segmentor!.net.dispose();
     expect(() => studyModels({ generator: slots.generator })).toThrow(/choose handcrafted/);
     expect(() => checkQualitySettings({ threshold: 1.5, mix: 'any', maxAttempts: 3 })).toThrow(/\[0, 1\]/);
   });
@@ -201,7 +205,7 @@ describe('prepare store with G and S', () => {
     await expect(building).rejects.toThrow(/cancelled/);
     expect(p().error).toBe('Cancelled: no study was made.');
     await p().loadModelFile('segmentor', 'notes.txt', new Uint8Array(4));
-    expect(p().modelError).toMatch(/not a \.safetensors/);
+    expect(p().modelError).toMatch(/not a model file \(a FreeTumor \.safetensors checkpoint or a PyTorch \.pt \/ \.pth\)/);
     p().reset();
   });
 });

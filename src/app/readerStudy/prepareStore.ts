@@ -3,6 +3,7 @@ import { DEFAULT_QUALITY } from '../../models/config.ts';
 import { create } from 'zustand';
 import type { Organ } from '../../core/labels.ts';
 import type { ModelSlot } from '../qualityLab/messages.ts';
+import { assertModelFileName } from '../qualityLab/modelFiles.ts';
 import { findCandidates, organsPresent } from './candidates.ts';
 import type { PrepCase, PrepOptions } from './prepare.ts';
 import { StudyCancelled, type QualityMix } from './qualityMix.ts';
@@ -61,6 +62,8 @@ interface PrepareState {
   /** Look for the bundled demo models (once) and load them into the study worker. */
   loadDemoModels: (base: string) => Promise<void>;
   loadModelFile: (slot: ModelSlot, fileName: string, bytes: Uint8Array) => Promise<void>;
+  /** The organ of a 3-class S whose .pt does not say it. */
+  setSegmentorOrgan: (organ: Organ) => Promise<void>;
   cancel: () => void;
   addCase: (c: PrepCase & { scheme: string }) => void;
   removeCase: (key: number) => void;
@@ -143,7 +146,7 @@ export const usePrepareStore = create<PrepareState>()((set, get) => ({
     if (get().modelStatus === 'loading' || get().modelStatus === 'checking') return set({ modelError: 'Another model is loading; try again when it is done.' });
     set({ modelStatus: 'loading', modelError: null });
     try {
-      if (!/\.safetensors$/i.test(fileName)) throw new Error(`${fileName}: not a .safetensors checkpoint`);
+      assertModelFileName(fileName);
       const info = await theRunner().loadModel(slot, fileName, bytes);
       set({ models: { ...get().models, [slot]: info } });
     } catch (err) {
@@ -151,6 +154,17 @@ export const usePrepareStore = create<PrepareState>()((set, get) => ({
     } finally {
       const m = get().models;
       set({ modelStatus: m.generator && m.segmentor ? 'ready' : 'absent' });
+    }
+  },
+  setSegmentorOrgan: async (organ) => {
+    if (get().building) return set({ modelError: 'Wait for the study build to finish (or cancel it) before changing the organ.' });
+    try {
+      const runner = theRunner();
+      if (!runner.setSegmentorOrgan) throw new Error('this study runner loads no models');
+      const info = await runner.setSegmentorOrgan(organ);
+      set({ models: { ...get().models, segmentor: info }, modelError: null });
+    } catch (err) {
+      set({ modelError: `Refused: ${err instanceof Error ? err.message : String(err)}` });
     }
   },
   cancel: () => job?.cancel(),

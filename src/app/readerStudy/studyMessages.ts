@@ -13,6 +13,8 @@ export interface StudyModelInfo extends ModelRef {
   labelScheme: string | null;
   /** A specialist segmentor's organ: synthetic items are then placed in that organ only. */
   organ?: Organ | null;
+  /** A 3-class PyTorch .pt does not say its organ: `organ` is the user's choice (default liver). */
+  organChosen?: boolean;
 }
 
 export type BuildOptions = Omit<PrepOptions, 'synthesis' | 'onProgress' | 'shouldStop'>;
@@ -22,6 +24,7 @@ export type SynthesisChoice = { method: 'handcrafted' } | { method: 'generator';
 export type MainToStudy =
   | { type: 'loadModel'; requestId: number; slot: ModelSlot; fileName: string; bytes: Uint8Array }
   | { type: 'unloadModel'; slot: ModelSlot }
+  | { type: 'setSegmentorOrgan'; requestId: number; organ: Organ }
   | { type: 'build'; requestId: number; cases: PrepCase[]; options: BuildOptions; synthesis: SynthesisChoice }
   | { type: 'cancel'; requestId: number };
 

@@ -4,6 +4,7 @@
  * `LocalStudyRunner`, handcrafted only, in-process — tests that need G and S inject their own.
  */
 import type { ModelSlot } from '../qualityLab/messages.ts';
+import type { Organ } from '../../core/labels.ts';
 import { DEMO_MODELS } from '../qualityLab/demoModels.ts';
 import { buildStudy, type PrepCase } from './prepare.ts';
 import { StudyCancelled } from './qualityMix.ts';
@@ -22,6 +23,8 @@ export interface StudyRunner {
   readonly canLoadModels: boolean;
   loadModel(slot: ModelSlot, fileName: string, bytes: Uint8Array): Promise<StudyModelInfo>;
   unloadModel(slot: ModelSlot): void;
+  /** Runners that load models (the worker) let the user name a .pt specialist's organ. */
+  setSegmentorOrgan?(organ: Organ): Promise<StudyModelInfo>;
   build(cases: PrepCase[], options: BuildOptions, synthesis: SynthesisChoice, onProgress: ProgressFn): BuildJob;
 }
 
@@ -32,6 +35,9 @@ export class LocalStudyRunner implements StudyRunner {
     return Promise.reject(new Error('loading models needs the study worker (not available here)'));
   }
   unloadModel(): void {}
+  setSegmentorOrgan(): Promise<StudyModelInfo> {
+    return Promise.reject(new Error('loading models needs the study worker (not available here)'));
+  }
   build(cases: PrepCase[], options: BuildOptions, synthesis: SynthesisChoice, onProgress: ProgressFn): BuildJob {
     let stop = false;
     const promise =
@@ -111,6 +117,12 @@ export class WorkerStudyRunner implements StudyRunner {
 
   async loadModel(slot: ModelSlot, fileName: string, bytes: Uint8Array): Promise<StudyModelInfo> {
     const r = await this.request({ type: 'loadModel', requestId: this.nextId++, slot, fileName, bytes }, [bytes.buffer as ArrayBuffer]);
+    if (r.type !== 'modelLoaded') throw new Error(`unexpected reply ${r.type}`);
+    return r.info;
+  }
+
+  async setSegmentorOrgan(organ: Organ): Promise<StudyModelInfo> {
+    const r = await this.request({ type: 'setSegmentorOrgan', requestId: this.nextId++, organ });
     if (r.type !== 'modelLoaded') throw new Error(`unexpected reply ${r.type}`);
     return r.info;
   }

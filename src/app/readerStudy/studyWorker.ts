@@ -8,7 +8,7 @@ import { LAB_BACKEND_ORDER } from '../qualityLab/messages.ts';
 import { generatorSource } from './generatorSource.ts';
 import { buildStudy } from './prepare.ts';
 import { StudyCancelled } from './qualityMix.ts';
-import { loadStudyModel, studyModels, unloadStudyModel, type StudyModelSlots } from './studyModels.ts';
+import { loadStudyModel, setStudySegmentorOrgan, studyModels, unloadStudyModel, type StudyModelSlots } from './studyModels.ts';
 import type { MainToStudy, StudyToMain } from './studyMessages.ts';
 
 const scope = self as unknown as {
@@ -74,6 +74,14 @@ scope.onmessage = (e) => {
         .then(() => loadStudyModel(slots, m.slot, m.fileName, m.bytes))
         .then((info) => post({ type: 'modelLoaded', requestId: m.requestId, info }))
         .catch(fail(m.requestId));
+      return;
+    case 'setSegmentorOrgan':
+      if (building) return void post({ type: 'error', requestId: m.requestId, message: 'a study is being built; change the organ when it is done' });
+      try {
+        post({ type: 'modelLoaded', requestId: m.requestId, info: setStudySegmentorOrgan(slots, m.organ) });
+      } catch (err) {
+        fail(m.requestId)(err);
+      }
       return;
     case 'unloadModel':
       if (!building) unloadStudyModel(slots, m.slot);

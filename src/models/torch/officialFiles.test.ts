@@ -1,7 +1,7 @@
 /** The reader on the official-FreeTumor .pt fixtures (real torch.save output, torch 1.13). */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { fixturePath, formulaWeights, officialFixturesPresent, readKeys } from '../official/fixtures.ts';
+import { fixturePath, formulaWeights, officialFixturesPresent, readKeys } from '../../node/testing/officialFixtures.ts';
 import { findStateDict, int64FitsNumber, readTorchCheckpoint, splitTgan, toFloat32, type TorchTensor } from './index.ts';
 
 const present = officialFixturesPresent('torch checkpoint reader on the official .pt files');

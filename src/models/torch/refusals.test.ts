@@ -1,7 +1,7 @@
 /** Every way a file can be refused gets its own message naming the file. */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { fixturePath, officialFixturesPresent } from '../official/fixtures.ts';
+import { fixturePath, officialFixturesPresent } from '../../node/testing/officialFixtures.ts';
 import { readTorchCheckpoint } from './index.ts';
 import { f32Bytes, PickleWriter, storedZip, torchZip } from './testUtil.ts';
 

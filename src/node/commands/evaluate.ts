@@ -1,36 +1,47 @@
 /**
- * `freetumor evaluate`: sliding-window inference with a segmentor checkpoint over the cases of a
- * fold, scored on the preprocessed grid (RAS, target spacing, foreground crop — the grid the
- * network sees; labels there are the source labels resampled by nearest neighbour). Reports the
- * paper's number (per-case tumour Dice averaged over cases with a tumour) and what the reference
- * leaves out: global Dice, false-positive volume on tumour-free cases, detection per size class.
+ * `freetumor evaluate`: sliding-window inference with a segmentor checkpoint over the whole scan of
+ * every case of a fold (RAS, target spacing, no foreground crop), scored twice: on that grid, and
+ * on the scan's own voxels (the prediction carried back by nearest neighbour), which is what a
+ * user of the model reports — a false positive anywhere in the scan counts. Figures: the paper's
+ * per-case tumour Dice (mean over cases with a tumour), NSD at 2 mm, global Dice, FP volume on
+ * tumour-free cases, lesion-wise sensitivity and false-positive lesions per scan by size class.
+ * Cases without tumour labels are skipped (and counted): they are not known to be tumour-free.
  */
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ORGANS, type Organ } from '../../core/labels.ts';
 import { evaluateCase, summariseCases, type CaseResult, type OrganSummary } from '../../core/metrics.ts';
+import { preprocessCase } from '../../core/preprocess.ts';
 import { spacingOf } from '../../core/volume.ts';
 import { slidingWindowInference } from '../../models/index.ts';
 import { listFlag, numberFlag, parseArgs, requiredFlag, stringFlag } from '../args.ts';
 import { CliError, type CliCommand } from '../cliTypes.ts';
-import { decodeCase } from '../data/cache.ts';
+import { preprocessOf } from '../config.ts';
+import { loadCase } from '../data/loadCase.ts';
 import { writeFileAtomic } from '../io.ts';
 import { toProjectLabels } from '../train/labelScheme.ts';
-import { cacheFor, CONFIG_FLAGS, CONFIG_HELP, configFromArgs, foldCases, foldFlag, loadManifestFile, openCheckpoint, restoreChecked, startBackend } from '../train/runSetup.ts';
+import { cardDefaults, CONFIG_FLAGS, CONFIG_HELP, configFromArgs, foldCases, foldFlag, loadManifestFile, openCheckpoint, restoreChecked, startBackend, writeRunConfig, assertFitsDevice } from '../train/runSetup.ts';
+import { labelsOnGrid } from '../train/sourceGeometry.ts';
 
 const help = `usage: freetumor evaluate --manifest FILE --checkpoint CKPT --out DIR [options]
 
 Sliding-window inference (window = patch, overlap preset.inference.overlap = 0.75, Gaussian
-blending, argmax) over the cases of a fold, scored on the preprocessed grid. Writes
-DIR/evaluation.json (per case and per organ) and DIR/evaluation.md (the table, also printed).
+blending, argmax) over the whole scan of each case of a fold, resampled to the preset's spacing.
+Scored on that grid and on the scan's own voxels (source grid: false positives anywhere in the scan
+count). Cases whose manifest entry is not labelled (no tumour labels) are skipped and counted, not
+taken as tumour-free. Writes DIR/evaluation.json (per case, per organ, both grids), DIR/evaluation.md
+(the tables, also printed) and DIR/config.json.
 
 options:
   --manifest FILE   repeatable (e.g. real cases and a synthetic set); cases of all are pooled
-  --checkpoint CKPT segmentor checkpoint (stage 1 or 3: file, checkpoint dir, or run dir)
+  --checkpoint CKPT segmentor checkpoint (stage 1 or 3: file, checkpoint dir, or run dir; or one
+                    made by import-checkpoint). Its model card supplies the preset, patch,
+                    spacing, label scheme, organ and S's architecture (over --config; flags win)
   --out DIR
   --fold K          evaluate fold K only (default: every case)
   --overlap X       sliding-window overlap (default preset.inference.overlap)
-  --cache DIR
+  --nsd-tolerance MM  normalised surface Dice tolerance (default evaluation.nsdToleranceMm = 2)
+  --cache DIR       accepted as by the training commands; unused (evaluate reads the source scans)
 ${CONFIG_HELP}`;
 
 const FLAGS = {
@@ -40,6 +51,7 @@ const FLAGS = {
   out: { type: 'string' },
   fold: { type: 'string' },
   overlap: { type: 'string' },
+  'nsd-tolerance': { type: 'string' },
   cache: { type: 'string' },
 } as const;
 
@@ -49,17 +61,23 @@ const num = (x: number) => (Number.isFinite(x) ? x.toFixed(0) : '–');
 export function markdownTable(summary: OrganSummary[], title: string): string {
   const rows = summary.map((s) => {
     const det = (['tiny', 'small', 'medium', 'large'] as const).map((c) => `${s.detection[c].detected}/${s.detection[c].lesions}`).join(' · ');
-    return `| ${s.organ} | ${s.casesWithTumour} | ${pct(s.meanDice)} | ${pct(s.globalDice)} | ${s.tumourFreeCases} | ${num(s.meanFpVolumeTumourFreeMm3)} | ${det} |`;
+    const fpl = (['tiny', 'small', 'medium', 'large'] as const).map((c) => fix2(s.falseLesionsPerScan[c])).join(' · ');
+    return `| ${s.organ} | ${s.casesWithTumour} | ${pct(s.meanDice)} | ${pct(s.meanNsd)} | ${pct(s.globalDice)} | ${s.tumourFreeCases} | ${num(s.meanFpVolumeTumourFreeMm3)} | ${det} | ${fpl} |`;
   });
+  const skipped = summary[0]?.unlabelledSkipped ?? 0;
   return [
     `### ${title}`,
     '',
-    '| organ | cases with tumour | tumour DSC % (mean per case) | global DSC % | tumour-free cases | FP volume mm³ (mean, tumour-free) | detected tiny · small · medium · large |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | --- |',
+    '| organ | cases with tumour | tumour DSC % (mean per case) | tumour NSD % (mean per case) | global DSC % | tumour-free cases | FP volume mm³ (mean, tumour-free) | detected tiny · small · medium · large | FP lesions per scan tiny · small · medium · large |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |',
     ...rows,
     '',
+    ...(skipped ? [`${skipped} case(s) without tumour labels skipped (not counted as tumour-free).`, ''] : []),
   ].join('\n');
 }
+
+const fix2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : '–');
+const unlabelled = (id: string): CaseResult => ({ id, labeled: false, organs: [], lesions: [], falseLesions: [] });
 
 export const command: CliCommand = {
   help,
@@ -71,49 +89,84 @@ export const command: CliCommand = {
     if (!manifests.length) throw new CliError('--manifest is required');
     const extra: Record<string, unknown>[] = [];
     if (stringFlag(args, 'overlap') !== undefined) extra.push({ preset: { inference: { overlap: numberFlag(args, 'overlap', 0.75, { min: 0, max: 0.99 }) } } });
-    const cfg = await configFromArgs(args, extra);
+    if (stringFlag(args, 'nsd-tolerance') !== undefined) extra.push({ evaluation: { nsdToleranceMm: numberFlag(args, 'nsd-tolerance', 2, { min: 0 }) } });
     const ck = await openCheckpoint(requiredFlag(args, 'checkpoint'));
+    // The card supplies preset, crop, label scheme and S's architecture; flags still win.
+    const cfg = await configFromArgs(args, extra, cardDefaults(ck, 'S'));
     const loaded = [];
     for (const m of manifests) loaded.push(await loadManifestFile(m));
     const label = 'evaluate';
     const info = await startBackend(cfg.run.backend, label);
     const scheme = cfg.preset.labelScheme;
     const S = restoreChecked(ck, 'S', { config: cfg.preset.segmentor, role: 'segmentor', labelScheme: scheme });
+    assertFitsDevice([{ label: 'segmentor S', config: S.config, patch: cfg.preset.patch, batch: cfg.preset.inference.batch }]);
     const organs: Organ[] = scheme === 'specialist' && cfg.run.organ ? [cfg.run.organ] : [...ORGANS];
-    const results: CaseResult[] = [];
+    const opts = { nsdToleranceMm: cfg.evaluation.nsdToleranceMm };
+    // The whole scan: cropping to the labelled foreground would hide false positives outside it.
+    const wholeScan = { ...preprocessOf(cfg), marginMm: Infinity };
+    const onGrid: CaseResult[] = [];
+    const onSource: CaseResult[] = [];
+    const skipped: string[] = [];
     const patch = cfg.preset.patch;
     try {
       for (const lm of loaded) {
         const cases = foldCases(lm.manifest, foldFlag(args), 'val');
-        const entries = await cacheFor(lm, cases, cfg, stringFlag(args, 'cache'), label);
-        for (const e of entries) {
-          const c = decodeCase(new Uint8Array(await readFile(e.file)), e.file);
+        // A pooled synthetic manifest may hold no case of the fold; only all empty is an error.
+        if (!cases.length) process.stderr.write(`${label}: ${lm.file}: no case in fold ${foldFlag(args)}\n`);
+        for (const c of cases) {
+          if (!c.labeled) {
+            skipped.push(c.id);
+            onGrid.push(unlabelled(c.id));
+            onSource.push(unlabelled(c.id));
+            process.stderr.write(`${label}: ${c.id} skipped: no tumour labels (its manifest entry is not labelled)\n`);
+            continue;
+          }
           const t0 = performance.now();
-          const r = await slidingWindowInference(S, { data: c.image, dims: c.header.dims }, { ...cfg.preset.inference, patch });
+          let src;
+          try {
+            src = await loadCase(c, lm.root);
+          } catch (e) {
+            throw new CliError(`${lm.file}: case ${c.id}: ${(e as Error).message}`);
+          }
+          const pre = preprocessCase(src.image, src.label, wholeScan);
+          const r = await slidingWindowInference(S, { data: pre.image.data, dims: pre.image.dims }, { ...cfg.preset.inference, patch });
           const pred = toProjectLabels(r.labels, scheme, cfg.run.organ);
-          results.push(evaluateCase(e.id, pred, c.label, c.header.dims, spacingOf(c.header.affine), organs));
-          process.stderr.write(`${label}: ${e.id} ${r.windows} windows in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+          onGrid.push(evaluateCase(c.id, pred, pre.label.data, pre.label.dims, spacingOf(pre.label.affine), organs, opts));
+          const predSource = labelsOnGrid(pred, pre.label.dims, pre.label.affine, src.label.dims, src.label.affine);
+          onSource.push(evaluateCase(c.id, predSource, src.label.data, src.label.dims, spacingOf(src.label.affine), organs, opts));
+          process.stderr.write(`${label}: ${c.id} ${r.windows} windows in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
         }
       }
     } finally {
       S.dispose();
     }
-    const summary = summariseCases(results, organs);
-    const title = `Evaluation of ${ck.file} (${results.length} case${results.length === 1 ? '' : 's'})`;
-    const md = markdownTable(summary, title);
+    if (!onSource.length) throw new CliError(`no case to evaluate in ${loaded.map((l) => l.file).join(', ')} (check --fold)`);
+    const n = onSource.length - skipped.length;
+    const summary = { source: summariseCases(onSource, organs), preprocessed: summariseCases(onGrid, organs) };
+    const title = (grid: string) => `${grid}: ${ck.file} (${n} labelled case${n === 1 ? '' : 's'}${skipped.length ? `, ${skipped.length} unlabelled skipped` : ''})`;
+    const md =
+      markdownTable(summary.source, title('Source grid (the scan\'s own voxels)')) +
+      '\n' +
+      markdownTable(summary.preprocessed, title(`Preprocessed grid (RAS, ${cfg.preset.spacingMm} mm, whole scan)`));
     const json = {
       checkpoint: ck.file,
       card: ck.ck.manifest.card,
       manifests: loaded.map((l) => l.file),
       fold: foldFlag(args) ?? null,
-      grid: { spacingMm: cfg.preset.spacingMm, note: 'scored on the preprocessed grid (RAS, target spacing, foreground crop)' },
+      grids: {
+        source: 'the scan\'s own voxels; the prediction carried back by nearest neighbour',
+        preprocessed: `RAS, ${cfg.preset.spacingMm} mm, the whole scan (no foreground crop)`,
+      },
+      nsdToleranceMm: cfg.evaluation.nsdToleranceMm,
+      unlabelledSkipped: skipped,
       inference: { ...cfg.preset.inference, patch },
       backend: info,
       summary,
-      cases: results,
+      cases: onSource.map((r, k) => ({ id: r.id, labeled: r.labeled, source: r, preprocessed: onGrid[k] })),
     };
     await mkdir(outDir, { recursive: true });
-    // NaN (no case with a tumour, say) is written as null by JSON; say so rather than lose it.
+    await writeRunConfig(outDir, cfg, { name: 'evaluate', argv, manifests: loaded.map((l) => l.file), checkpoint: ck.file, backend: info });
+    // NaN (no case with a tumour, say) is written as null by JSON.
     await writeFileAtomic(join(outDir, 'evaluation.json'), new TextEncoder().encode(JSON.stringify(json, null, 2) + '\n'));
     await writeFileAtomic(join(outDir, 'evaluation.md'), new TextEncoder().encode(md));
     process.stdout.write(md);

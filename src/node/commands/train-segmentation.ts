@@ -14,9 +14,10 @@ import { patchXYZ } from '../config.ts';
 import type { CacheEntry } from '../data/cache.ts';
 import { CropStream, imageTensor, labelTensor } from '../train/cropStream.ts';
 import { hasTumour, toModelLabels } from '../train/labelScheme.ts';
-import { cacheFor, CONFIG_FLAGS, CONFIG_HELP, configFromArgs, foldCases, foldFlag, loadManifestFile, openCheckpoint, restoreChecked, startBackend, writeRunConfig, cropGeometry, runOverrides, segmentorScheme, TRAIN_FLAGS } from '../train/runSetup.ts';
+import { cacheFor, CONFIG_FLAGS, CONFIG_HELP, configFromArgs, foldCases, foldFlag, LENGTH_HELP, loadManifestFile, openCheckpoint, restoreChecked, startBackend, writeRunConfig, cropGeometry, runOverrides, segmentorScheme, TRAIN_FLAGS, assertFitsDevice } from '../train/runSetup.ts';
 import { finiteMean, INTERRUPTED_EXIT, trainWithCheckpoints } from '../train/trainer.ts';
-import { diagonalAffine, tumourInputs } from '../train/tumourInputs.ts';
+import { describeSchedule, resolveSchedule, withSchedule } from '../train/schedule.ts';
+import { diagonalAffine, tumourInputs, WholeOrganBands } from '../train/tumourInputs.ts';
 
 const help = `usage: freetumor train-segmentation --manifest FILE --out DIR [options]
 
@@ -38,7 +39,11 @@ options:
   --threshold T              quality threshold (default preset.quality.threshold = 0.7)
   --mixup on|off             half-split CutMix across the batch (default on)
   --organ NAME               specialist model for one organ (default: universal, 7 classes)
-  --fold K  --steps N  --checkpoint-every N  --resume  --cache DIR
+${LENGTH_HELP}
+                           (defaults: preset.stage3.epochs = 20, the reference's FreeTumor run;
+                           warmupEpochs = 2). Offline synthetic cases are their own source in the
+                           sampling (sampling.syntheticOversample = 1), not labelled ×10.
+  --fold K  --checkpoint-every N  --resume  --cache DIR
 ${CONFIG_HELP}`;
 
 const FLAGS = {
@@ -66,7 +71,7 @@ export const command: CliCommand = {
     if (args.positional.length) throw new CliError(`unexpected argument '${args.positional[0]}'`);
     const outDir = resolve(requiredFlag(args, 'out'));
     const synthesis = oneOf(stringFlag(args, 'synthesis'), ['online', 'offline', 'none'] as const, 'synthesis', 'online');
-    const extra = runOverrides(args, ['preset', 'stage3', 'totalSteps']);
+    const extra = runOverrides(args, 'stage3');
     if (stringFlag(args, 'filter') !== undefined) extra.push({ preset: { quality: { mode: oneOf(stringFlag(args, 'filter'), ['threshold', 'adaptive', 'none'] as const, 'filter', 'threshold') } } });
     if (stringFlag(args, 'threshold') !== undefined) extra.push({ preset: { quality: { threshold: numberFlag(args, 'threshold', 0.7, { min: 0, max: 1 }) } } });
     const mixup = oneOf(stringFlag(args, 'mixup'), ['on', 'off'] as const, 'mixup', 'on');
@@ -87,13 +92,24 @@ export const command: CliCommand = {
     const info = await startBackend(cfg.run.backend, label);
     const scheme = cfg.preset.labelScheme;
     const G: Network | null = genCk ? restoreChecked(genCk, 'G', { config: cfg.preset.generator, role: 'generator' }) : null;
-    // The filter S is the stage-1 universal/specialist segmentor of the same scheme as this run.
-    const filterS: Network | null = segCk ? restoreChecked(segCk, 'S', { config: cfg.preset.segmentor, role: 'segmentor', labelScheme: scheme }) : null;
+    // The filter S is the stage-1 universal/specialist segmentor of the same scheme as this run; a
+    // frozen model of its own, so of any architecture (an imported SwinUNETR filtering for a U-Net S).
+    const filterS: Network | null = segCk ? restoreChecked(segCk, 'S', { role: 'segmentor', labelScheme: scheme }) : null;
+    const step = { patch: cfg.preset.patch, batch: cfg.run.batch };
+    assertFitsDevice([
+      { label: 'segmentor S', config: cfg.preset.segmentor, pass: 'training', ...step },
+      ...(G ? [{ label: 'generator G', config: G.config, ...step }] : []),
+      ...(filterS ? [{ label: 'filter segmentor S', config: filterS.config, ...step }] : []),
+    ]);
     const cacheDir = stringFlag(args, 'cache');
     const entries: CacheEntry[] = await cacheFor(lm, foldCases(lm.manifest, foldFlag(args), 'train'), cfg, cacheDir, label);
     if (synthLm) entries.push(...(await cacheFor(synthLm, foldCases(synthLm.manifest, foldFlag(args), 'train'), cfg, cacheDir, label)));
+    const schedule = resolveSchedule(cfg.preset.stage3, entries.map((e) => e.header), cfg.sampling, cfg.run.batch);
+    process.stderr.write(describeSchedule(label, schedule));
+    const stage3 = withSchedule(cfg.preset.stage3, schedule);
     const command = {
       name: 'train-segmentation',
+      schedule,
       argv,
       manifest: lm.file,
       synthesis,
@@ -110,13 +126,15 @@ export const command: CliCommand = {
     const affine = diagonalAffine(cfg.preset.spacingMm);
     const S = createSegmentor(cfg.preset.segmentor, scheme);
     const stream = new CropStream(entries, cfg.sampling, patch, cfg.run.seed, 'stage3', cfg.run.workers, cfg.run.prefetch);
-    const trained = { S: { net: S, opt: segmentorOptimizer(S, cfg.preset.stage3), role: 'segmentor' as const } };
+    // Tumour centres in the whole organ's band (as `synthesize` places them), not the crop's.
+    const bands = new WholeOrganBands(entries);
+    const trained = { S: { net: S, opt: segmentorOptimizer(S, stage3), role: 'segmentor' as const } };
     const n = patch[0] * patch[1] * patch[2];
     try {
       const result = await trainWithCheckpoints({
         label,
         outDir,
-        totalSteps: cfg.preset.stage3.totalSteps,
+        schedule,
         cfg,
         resume: args.flags.resume === true,
         stream,
@@ -150,7 +168,7 @@ export const command: CliCommand = {
             const lab = projectLabels.subarray(b * n, (b + 1) * n);
             modelLabels.push(toModelLabels(lab, scheme, cfg.run.organ));
             let t = null;
-            if (online && !hasTumour(lab) && stream.rng.uniform() < cfg.run.synthesisProbability) t = tumourInputs(lab, patch, affine, cfg, stream.rng);
+            if (online && !hasTumour(lab) && stream.rng.uniform() < cfg.run.synthesisProbability) t = tumourInputs(lab, patch, affine, cfg, stream.rng, undefined, await bands.forCrop(crops[b].caseId, crops[b].start, patch, aug.draws[b].flip[0]));
             doSynth.push(t !== null);
             channels.push(t?.organChannel ?? 0);
             paint.push(t?.tumourLabel ?? 0);
@@ -174,7 +192,7 @@ export const command: CliCommand = {
           };
           try {
             // Without online synthesis G and the filter are never called; S stands in for both.
-            const r = await segmentorSynthesisStep(trained.S.net, trained.S.opt, G ?? trained.S.net, filterS ?? trained.S.net, batch, stream.rng, cfg.preset.stage3, cfg.preset.quality, cfg.preset.mixup, cfg.preset.blur);
+            const r = await segmentorSynthesisStep(trained.S.net, trained.S.opt, G ?? trained.S.net, filterS ?? trained.S.net, batch, stream.rng, stage3, cfg.preset.quality, cfg.preset.mixup, cfg.preset.blur);
             return {
               loss: r.loss,
               lr: r.lr,

@@ -16,9 +16,10 @@ import { numberFlag, parseArgs, requiredFlag, stringFlag } from '../args.ts';
 import { CliError, type CliCommand } from '../cliTypes.ts';
 import { patchXYZ } from '../config.ts';
 import { CropStream, imageTensor } from '../train/cropStream.ts';
-import { cacheFor, CONFIG_FLAGS, CONFIG_HELP, configFromArgs, foldCases, foldFlag, loadManifestFile, openCheckpoint, restoreChecked, startBackend, writeRunConfig, cropGeometry, runOverrides, TRAIN_FLAGS } from '../train/runSetup.ts';
+import { cacheFor, CONFIG_FLAGS, CONFIG_HELP, configFromArgs, foldCases, foldFlag, loadManifestFile, openCheckpoint, restoreChecked, startBackend, writeRunConfig, cropGeometry, runOverrides, TRAIN_FLAGS, assertFitsDevice } from '../train/runSetup.ts';
 import { finiteMean, INTERRUPTED_EXIT, trainWithCheckpoints } from '../train/trainer.ts';
-import { diagonalAffine, tumourInputs } from '../train/tumourInputs.ts';
+import { describeSchedule, resolveLength } from '../train/schedule.ts';
+import { diagonalAffine, tumourInputs, WholeOrganBands } from '../train/tumourInputs.ts';
 
 const help = `usage: freetumor train-synthesis --manifest FILE --segmentor CKPT --out DIR [options]
 
@@ -31,7 +32,9 @@ options:
   --segmentor CKPT         stage-1 checkpoint (file, checkpoint dir, or run dir → its latest)
   --out DIR                run directory
   --fold K                 hold fold K out (default: every case)
-  --steps N                steps (default run.stage2Steps)
+  --epochs E               length in epochs (default run.stage2Epochs = 100; an epoch visits every case
+                           as synthesisSampling says: LiTS ×200, MSD-Pancreas/KiTS ×100, others ×1)
+  --steps N                length in steps instead
   --lambda-cls X           λ_cls (default preset.stage2.lambdaCls = 0.1)
   --checkpoint-every N  --resume  --cache DIR   as for train-segmentor
 ${CONFIG_HELP}`;
@@ -49,7 +52,7 @@ export const command: CliCommand = {
     const args = parseArgs(argv, FLAGS, 'train-synthesis');
     if (args.positional.length) throw new CliError(`unexpected argument '${args.positional[0]}'`);
     const outDir = resolve(requiredFlag(args, 'out'));
-    const extra = runOverrides(args, ['run', 'stage2Steps']);
+    const extra = runOverrides(args, 'stage2');
     if (stringFlag(args, 'lambda-cls') !== undefined) extra.push({ preset: { stage2: { lambdaCls: numberFlag(args, 'lambda-cls', 0.1, { min: 0 }) } } });
     const cfg = await configFromArgs(args, extra);
     const lm = await loadManifestFile(requiredFlag(args, 'manifest'));
@@ -57,8 +60,12 @@ export const command: CliCommand = {
     const label = 'stage2';
     const info = await startBackend(cfg.run.backend, label);
     const S: Network = restoreChecked(segCk, 'S', { config: cfg.preset.segmentor, role: 'segmentor', labelScheme: cfg.preset.labelScheme });
+    const step = { patch: cfg.preset.patch, batch: cfg.run.batch };
+    assertFitsDevice([{ label: 'generator G', config: cfg.preset.generator, pass: 'training', ...step }, { label: 'classifier C', config: cfg.preset.classifier, pass: 'training', ...step }, { label: 'segmentor S', config: S.config, ...step }]);
     const entries = await cacheFor(lm, foldCases(lm.manifest, foldFlag(args), 'train'), cfg, stringFlag(args, 'cache'), label);
-    const command = { name: 'train-synthesis', argv, manifest: lm.file, segmentor: segCk.file, backend: info };
+    const schedule = resolveLength({ lengthUnit: cfg.run.stage2Unit, epochs: cfg.run.stage2Epochs, totalSteps: cfg.run.stage2Steps }, entries.map((e) => e.header), cfg.synthesisSampling, cfg.run.batch);
+    process.stderr.write(describeSchedule(label, schedule));
+    const command = { name: 'train-synthesis', argv, manifest: lm.file, segmentor: segCk.file, schedule, backend: info };
     await writeRunConfig(outDir, cfg, command);
 
     const patch = patchXYZ(cfg);
@@ -66,6 +73,8 @@ export const command: CliCommand = {
     const G = createGenerator(cfg.preset.generator);
     const C = createClassifier(cfg.preset.classifier);
     const stream = new CropStream(entries, cfg.synthesisSampling, patch, cfg.run.seed, 'stage2', cfg.run.workers, cfg.run.prefetch);
+    // Tumour centres in the whole organ's band (as `synthesize` places them), not the crop's.
+    const bands = new WholeOrganBands(entries);
     const trained = {
       G: { net: G, opt: adversarialOptimizer(G, cfg.preset.stage2), role: 'generator' as const },
       C: { net: C, opt: adversarialOptimizer(C, cfg.preset.stage2), role: 'classifier' as const },
@@ -74,7 +83,7 @@ export const command: CliCommand = {
       const result = await trainWithCheckpoints({
         label,
         outDir,
-        totalSteps: cfg.run.stage2Steps,
+        schedule,
         cfg,
         resume: args.flags.resume === true,
         stream,
@@ -95,8 +104,9 @@ export const command: CliCommand = {
           const organ = new Float32Array(B * n);
           const channels: number[] = [];
           let placed = 0;
+          const siRanges = await Promise.all(crops.map((c) => bands.forCrop(c.caseId, c.start, patch)));
           crops.forEach((c, b) => {
-            const t = tumourInputs(c.label, patch, affine, cfg, stream.rng);
+            const t = tumourInputs(c.label, patch, affine, cfg, stream.rng, undefined, siRanges[b]);
             if (t) {
               placed++;
               soft.set(t.softMask, b * n);

@@ -30,6 +30,11 @@ export function fixturePath(name: string): string {
   return join(OFFICIAL_FIXTURES, name);
 }
 
+/** Whether one fixture file exists (outputs are stored full or as a crop16, depending on size). */
+export function fixtureExists(name: string): boolean {
+  return existsSync(fixturePath(name));
+}
+
 export type TorchDtypeName = 'float32' | 'int64';
 /** One state_dict entry as the key lists give it: [key, shape (PyTorch order), dtype]. */
 export type KeyEntry = [string, number[], string];

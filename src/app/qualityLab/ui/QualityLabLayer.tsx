@@ -10,6 +10,7 @@ import { sortByP } from '../helpers.ts';
 import type { LabItem, ModelInfo, ModelSlot, Thumbnail } from '../messages.ts';
 import { PHistogram, PassRateCurve } from './charts.tsx';
 import { SavedCheckpoints, SlotCheckpointButtons } from './SavedCheckpoints.tsx';
+import { MODEL_FILE_ACCEPT } from '../modelFiles.ts';
 
 const fmtP = (p: number) => (Number.isFinite(p) ? p.toFixed(3) : 'undefined');
 const rgb = (c: [number, number, number]) => `rgb(${c.join(',')})`;
@@ -34,7 +35,7 @@ function ModelCard({ slot, info }: { slot: ModelSlot; info: ModelInfo | undefine
         <input
           ref={input}
           type="file"
-          accept=".safetensors"
+          accept={MODEL_FILE_ACCEPT}
           hidden
           data-testid={`ql-file-${slot}`}
           onChange={(e) => {
@@ -52,11 +53,61 @@ function ModelCard({ slot, info }: { slot: ModelSlot; info: ModelInfo | undefine
           <dd>
             {info.preset} · {info.patch.join('×')} @ {info.spacingMm} mm
           </dd>
+          {slot === 'segmentor' && info.architecture?.startsWith('SwinUNETR') && info.patch[0] > 32 ? (
+            <>
+              <dt>runs at</dt>
+              <dd>
+                <select
+                  value={(info.runPatch ?? info.patch)[0]}
+                  data-testid="ql-seg-crop"
+                  title="A 96³ SwinUNETR forward takes minutes without a GPU: a smaller crop at the same spacing is faster, but S then sees less context than it was trained with"
+                  onChange={(e) => void lab?.setSegmentorCrop(Number(e.target.value))}
+                >
+                  {Array.from({ length: Math.floor(Math.min(...info.patch) / 32) }, (_, i) => Math.min(...info.patch) - 32 * i)
+                    .filter((e) => e % 32 === 0)
+                    .map((e) => (
+                      <option key={e} value={e}>
+                        {e}³{e === info.patch[0] ? ' (as trained)' : ' (faster, less context)'}
+                      </option>
+                    ))}
+                </select>
+              </dd>
+            </>
+          ) : null}
           <dt>network</dt>
-          <dd>
+          <dd data-testid={`ql-arch-${slot}`}>
+            {info.architecture ? `${info.architecture} · ` : ''}
             {info.networkName} ({info.role}
             {info.labelScheme ? `, ${info.labelScheme}${info.organ ? ` (${info.organ})` : ''}` : ''}) · {info.params.toLocaleString()} params
           </dd>
+          {info.organChoice ? (
+            <>
+              <dt>organ</dt>
+              <dd>
+                <select
+                  value={info.organ ?? ''}
+                  data-testid="ql-seg-organ"
+                  title="The file does not say which organ this 3-class specialist segments: choose it"
+                  onChange={(e) => void lab?.setSegmentorOrgan(e.target.value as Organ)}
+                >
+                  {ORGANS.map((o) => (
+                    <option key={o}>{o}</option>
+                  ))}
+                </select>{' '}
+                <span className="ql-dim">not in the file: your choice</span>
+              </dd>
+            </>
+          ) : null}
+          {info.source ? (
+            <>
+              <dt>from</dt>
+              <dd className="ql-prov" data-testid={`ql-source-${slot}`} title={`SHA-256 ${info.source.sha256}`}>
+                PyTorch {info.fileName} · SHA-256 {info.source.sha256.slice(0, 16)}…
+                {info.source.epoch !== null ? ` · epoch ${info.source.epoch}` : ''}
+                {info.source.bestAcc !== null ? ` · best_acc ${info.source.bestAcc.toFixed(4)}` : ''}
+              </dd>
+            </>
+          ) : null}
         </dl>
       ) : null}
       {info ? <SlotCheckpointButtons slot={slot} /> : null}
@@ -84,7 +135,7 @@ function ModelCard({ slot, info }: { slot: ModelSlot; info: ModelInfo | undefine
         </details>
       ) : null}
       {info ? null : (
-        <p className="ql-dim">Load… or drop .safetensors checkpoints anywhere on the lab.</p>
+        <p className="ql-dim">Load… or drop .safetensors checkpoints or PyTorch .pt files anywhere on the lab.</p>
       )}
     </div>
   );
@@ -220,8 +271,8 @@ export function QualityLabLayer() {
     <div className="ql-layer" role="dialog" aria-modal="true" aria-label="Quality-test lab" data-testid="quality-lab">
       {dragging ? (
         <div className="ql-drop" data-testid="ql-drop-overlay" aria-hidden="true">
-          <strong>Drop .safetensors checkpoints</strong>
-          <span>G and S are recognised from their model cards.</span>
+          <strong>Drop .safetensors checkpoints or PyTorch .pt files</strong>
+          <span>G and S are recognised from their model cards (or, for .pt, from their weights).</span>
         </div>
       ) : null}
       <header className="ql-header">
@@ -310,7 +361,7 @@ export function QualityLabLayer() {
               at T = {s.threshold.toFixed(2)}
               <br />
               <span className="ql-dim">
-                {s.single.organ} · {s.single.sizeClass} · centre {s.single.centreVoxel.join(', ')} · {s.single.volumeMm3.toFixed(0)} mm³ · |M| {s.single.maskVoxels} · {s.single.elapsedMs.toFixed(0)} ms
+                {s.single.organ} · {s.single.sizeClass} · centre {s.single.centreVoxel.join(', ')} · {s.single.volumeMm3.toFixed(0)} mm³ · {s.single.newVoxels} new tumour voxels · |M| {s.single.maskVoxels} · {s.single.elapsedMs.toFixed(0)} ms
               </span>
             </p>
           ) : null}

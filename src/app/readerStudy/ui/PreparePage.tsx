@@ -8,6 +8,7 @@ import type { StudyModelInfo } from '../studyMessages.ts';
 import { useStudyStore } from '../studyStore.ts';
 import type { PrepCase } from '../prepare.ts';
 import { errorText, fileBytes } from './download.ts';
+import { MODEL_FILE_ACCEPT } from '../../qualityLab/modelFiles.ts';
 
 const PROVENANCE_TEXT: Record<PrepCase['tumourProvenance'], string> = {
   'real-annotation': 'Real tumours (annotated)',
@@ -109,13 +110,34 @@ function ModelRow({ slot, info, label }: { slot: 'generator' | 'segmentor'; info
       <td className="mono" title={info?.sha256}>
         {info ? `sha256 ${info.sha256.slice(0, 12)}…` : ''}
       </td>
-      <td>{info ? `${info.networkName} · step ${info.step} · ${info.patch.join('×')} at ${info.spacingMm} mm` : ''}</td>
+      <td>
+        {info ? `${info.networkName} · step ${info.step} · ${info.patch.join('×')} at ${info.spacingMm} mm` : ''}
+        {info?.organChosen ? (
+          <>
+            {' · organ '}
+            <select
+              value={info.organ ?? ''}
+              disabled={locked}
+              data-testid="rs-seg-organ"
+              title="The file does not say which organ this 3-class specialist segments: choose it"
+              onChange={(e) => void usePrepareStore.getState().setSegmentorOrgan(e.target.value as Organ)}
+            >
+              {ORGANS.map((o) => (
+                <option key={o}>{o}</option>
+              ))}
+            </select>{' '}
+            (not in the file)
+          </>
+        ) : info?.organ ? (
+          ` · ${info.organ} specialist`
+        ) : null}
+      </td>
       <td>
         <label className="btn btn-small rs-file-btn" aria-disabled={locked}>
           Load…
           <input
             type="file"
-            accept=".safetensors"
+            accept={MODEL_FILE_ACCEPT}
             disabled={locked}
             data-testid={`rs-model-${slot}`}
             onChange={async (e) => {
