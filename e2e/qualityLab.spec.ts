@@ -59,7 +59,7 @@ test.beforeAll(async () => {
   await tf.setBackend('cpu');
   const dir = mkdtempSync(join(tmpdir(), 'ftw-quality-lab-'));
   const G = createGenerator(unetConfig(1, 3, ENCODER, { seed: 1 }));
-  const S = createSegmentor(unetConfig(1, 7, ENCODER, { seed: 3 }), 'universal');
+  const S = createSegmentor(unetConfig(1, 7, ENCODER, { seed: 3, norm: 'instance' }), 'universal');
   const C = createClassifier(unetConfig(1, 3, ENCODER, { seed: 2 }));
   calibrateTumourBias(S, 0.4);
   files = { generator: join(dir, 'tiny-generator.safetensors'), segmentor: join(dir, 'tiny-segmentor.safetensors'), classifier: join(dir, 'tiny-classifier.safetensors') };
