@@ -8,7 +8,8 @@
  * MECHANICS TEST, NOT DATA: the networks are untrained (random weights), so P says nothing about
  * synthesis quality here; only that the lab computes, shows and exports it consistently.
  */
-import { chromium, expect, test, type Download, type Page } from '@playwright/test';
+import { chromium, expect, test, type Page } from '@playwright/test';
+import { createRequire } from 'node:module';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +18,9 @@ import * as tf from '@tensorflow/tfjs';
 import { createClassifier, createGenerator, createSegmentor, saveCheckpoint, unetConfig } from '../src/models/index.ts';
 import { ARTIFACTS, BASE_URL, openWorkbench } from './helpers/app.ts';
 import { decodePng } from './helpers/png.ts';
+
+// adm-zip ships with dcmjs (no types): an independent reader for the zip the lab writes.
+const AdmZip = createRequire(import.meta.url)('adm-zip') as new (data: Buffer) => { getEntries(): { entryName: string; getData(): Buffer }[] };
 
 const ENCODER = [
   [2, 2],
@@ -179,23 +183,57 @@ test('quality lab on webgpu: models, single, batch of 4, export, slider, tensors
   // The passing cases as NIfTI image + label in the source geometry (T = the best P: one passes).
   const best = Math.max(...P.filter((p): p is number => p !== null));
   await page.getByTestId('ql-threshold').fill(String(Math.floor(best * 100) / 100));
-  const downloads: Download[] = [];
-  page.on('download', (d) => downloads.push(d));
-  await page.getByTestId('ql-export-nifti').click();
-  await expect.poll(() => downloads.length).toBe(2 * P.filter((p) => p !== null && p >= Math.floor(best * 100) / 100).length);
+  // One zip, re-read by an independent reader (adm-zip checks every entry's CRC-32): an image and
+  // a label per passing tumour, named by the seeds the JSON export gives them.
+  const tCut = Math.floor(best * 100) / 100;
+  const [zipDl] = await Promise.all([page.waitForEvent('download'), page.getByTestId('ql-export-nifti').click()]);
+  expect(zipDl.suggestedFilename()).toBe('example_ct_lab_passing_nifti.zip');
+  const entries = new AdmZip(readFileSync((await zipDl.path())!)).getEntries();
+  const passingSeeds = json.items.filter((i) => i.P !== null && i.P >= tCut).map((i) => i.seed);
+  expect(passingSeeds.length).toBeGreaterThan(0);
+  expect(entries.map((e) => e.entryName.replace(/^example_ct_lab\d{3}_/, '')).sort()).toEqual(
+    passingSeeds.flatMap((seed) => [`seed${seed}.nii.gz`, `seed${seed}_label.nii.gz`]).sort(),
+  );
   const source = gunzipSync(readFileSync('public/demo/example_ct.nii.gz'));
-  for (const d of downloads) {
-    expect(d.suggestedFilename()).toMatch(/^example_ct_lab\d{3}_seed\d+(_label)?\.nii\.gz$/);
-    const hdr = gunzipSync(readFileSync((await d.path())!));
-    for (const off of [42, 44, 46]) expect(hdr.readInt16LE(off)).toBe(source.readInt16LE(off));
+  for (const e of entries) {
+    const nii = gunzipSync(e.getData());
+    for (const off of [42, 44, 46]) expect(nii.readInt16LE(off)).toBe(source.readInt16LE(off));
     // Same srow (sform) as the source: the export keeps the source geometry.
-    for (let off = 280; off < 328; off += 4) expect(hdr.readFloatLE(off)).toBeCloseTo(source.readFloatLE(off), 4);
+    for (let off = 280; off < 328; off += 4) expect(nii.readFloatLE(off)).toBeCloseTo(source.readFloatLE(off), 4);
+    const body = nii.subarray(Math.round(nii.readFloatLE(108)));
+    if (e.entryName.endsWith('_label.nii.gz')) {
+      // The demo labels hold no tumour: the exported label map carries the synthetic one (ids 2 / 4 / 6).
+      expect(body.filter((v) => v === 2 || v === 4 || v === 6).length, e.entryName).toBeGreaterThan(0);
+    } else {
+      // The image is the source with the tumour composed in: same size, some voxels changed.
+      const src = source.subarray(Math.round(source.readFloatLE(108)));
+      expect(body.length).toBe(src.length);
+      expect(body.filter((v, n) => v !== src[n]).length, e.entryName).toBeGreaterThan(0);
+    }
   }
-  page.removeAllListeners('download');
+  await expect(page.getByTestId('ql-notices')).toContainText(`Saved example_ct_lab_passing_nifti.zip: image + label for ${passingSeeds.length} passing tumour`);
 
   await page.getByTestId('ql-threshold').fill('0.3');
   await page.getByTestId('ql-thumb').first().click();
   await expect(page.getByTestId('ql-thumb').first()).toHaveClass(/is-shown/);
+  // The result panel follows the gallery item opened, not the last single synthesis.
+  const opened = page.getByTestId('ql-thumb').first();
+  await expect(page.getByTestId('ql-single-result')).toHaveAttribute('data-from', 'gallery');
+  await expect(page.getByTestId('ql-single-result')).toHaveAttribute('data-p', (await opened.getAttribute('data-p'))!);
+  await expect(page.getByTestId('ql-result-source')).toContainText('Gallery item #');
+  // The case's own labels are listed (the demo: liver, pancreas, kidney) and drawn.
+  await expect(page.getByTestId('ql-case-label')).toHaveText(['■ liver', '■ pancreas', '■ kidney']);
+  // Zoom: the view changes and says by how much; Fit returns to the same picture.
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  const fitted = await page.getByTestId('ql-canvas').screenshot();
+  await page.getByTestId('ql-zoom-in').click();
+  await page.getByTestId('ql-zoom-in').click();
+  await expect(page.getByTestId('ql-zoom')).toHaveText('156%');
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  expect((await page.getByTestId('ql-canvas').screenshot()).equals(fitted)).toBe(false);
+  await page.screenshot({ path: `${ARTIFACTS}/quality-lab-batch-zoomed.png` });
+  await page.getByTestId('ql-zoom-reset').click();
+  await expect(page.getByTestId('ql-zoom')).toHaveText('100%');
   await page.screenshot({ path: `${ARTIFACTS}/quality-lab-batch.png` });
 
   // A long batch shows progress and stops at Cancel (checked between tumours); tensors freed again.

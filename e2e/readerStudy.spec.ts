@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { ARTIFACTS } from './helpers/app.ts';
+import { parseCsv } from './helpers/csv.ts';
 
 const DEMO_CT = 'public/demo/example_ct.nii.gz';
 const DEMO_SEG = 'public/demo/example_seg.nii.gz';
@@ -53,36 +54,6 @@ function writeMechanicsLabels(): string {
   const path = join(mkdtempSync(join(tmpdir(), 'ftw-reader-study-')), 'mechanics-test-tumour-labels.nii.gz');
   writeFileSync(path, gzipSync(buf));
   return path;
-}
-
-/** RFC 4180-ish CSV: quoted cells may hold commas, quotes ("") and newlines. */
-function parseCsv(text: string): Record<string, string>[] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = '';
-  let quoted = false;
-  for (let n = 0; n < text.length; n++) {
-    const ch = text[n];
-    if (quoted) {
-      if (ch === '"' && text[n + 1] === '"') {
-        cell += '"';
-        n++;
-      } else if (ch === '"') quoted = false;
-      else cell += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ',') {
-      row.push(cell);
-      cell = '';
-    } else if (ch === '\n') {
-      row.push(cell);
-      rows.push(row);
-      row = [];
-      cell = '';
-    } else cell += ch;
-  }
-  if (cell || row.length) rows.push([...row, cell]);
-  const [head, ...body] = rows;
-  return body.map((r) => Object.fromEntries(head.map((h, c) => [h, r[c]])));
 }
 
 /** Exact two-sided binomial test at p = 0.5 (small n: direct sum). */

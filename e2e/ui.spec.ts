@@ -67,7 +67,7 @@ test('layout and label shortcuts work from the keyboard', async () => {
   await expect(page.getByTestId('window-preset-abdomen')).toHaveAttribute('aria-pressed', 'true');
 });
 
-test('arrow keys step slices and N jumps between organs', async () => {
+test('arrow keys step slices and J jumps between organs', async () => {
   // The previous test left focus in the go-to field: Escape hands the keyboard back.
   await page.keyboard.press('Escape');
   await page.keyboard.press('m');
@@ -86,7 +86,7 @@ test('arrow keys step slices and N jumps between organs', async () => {
   const label = page.getByTestId('readout-label');
   const seen: string[] = [];
   for (let n = 0; n < 3; n++) {
-    await page.keyboard.press('n');
+    await page.keyboard.press('j');
     await expect(label).not.toHaveText(seen.at(-1) ?? '–');
     seen.push(await label.innerText());
   }

@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 // `npm test`: system prerequisites, then typecheck, unit tests (Vitest) and e2e (Playwright in
-// Debian's Chromium). Installs the Debian packages it needs when run as root; otherwise says
-// exactly what to install. Ends with one line "N passed, N failed, N skipped".
+// Debian's Chromium). Installs the Debian packages it needs when run as root (waiting, within a
+// bound, for another apt or dpkg to finish); otherwise says exactly what to install. Always ends
+// with one line "N passed, N failed, N skipped", also when it stops early.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { waitForAptLocks } from './aptLock.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const isRoot = process.getuid?.() === 0;
@@ -13,10 +15,56 @@ mkdirSync(reportDir, { recursive: true });
 
 function sh(cmd, args, opts = {}) {
   const r = spawnSync(cmd, args, { stdio: 'inherit', cwd: root, ...opts });
+  // Ctrl-C reaches the whole process group: the child stops, and so must this run, rather than
+  // start the next stage (our own signal handler cannot run until the event loop turns).
+  if (r.signal === 'SIGINT' || r.signal === 'SIGTERM' || r.signal === 'SIGHUP') interrupted(r.signal);
   return r.status ?? 1;
 }
 function step(title) {
   process.stdout.write(`\n=== ${title} ===\n`);
+}
+
+/** A stage that cannot go on; the run stops, and still prints its summary. */
+class StageFailure extends Error {}
+
+const totals = { passed: 0, failed: 0, skipped: 0 };
+let failedStage = null;
+let summarized = false;
+
+// Synchronous writes: the summary must get out even when the process is on its way down.
+function summarize(exitCode = 0) {
+  if (summarized) return;
+  summarized = true;
+  if (exitCode !== 0 && !failedStage) {
+    // An exception in this script itself: never let that read as "all stages passed".
+    failedStage = `the test runner (exit code ${exitCode})`;
+    totals.failed += 1;
+  }
+  writeSync(1, `\n${failedStage ? `failed in ${failedStage}; see above` : 'all stages passed'}\n`);
+  writeSync(1, `${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped\n`);
+}
+process.on('exit', summarize);
+function interrupted(signal) {
+  failedStage ??= `interrupted (${signal})`;
+  totals.failed += 1;
+  process.exit(128 + { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 }[signal]);
+}
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => interrupted(signal));
+
+/** How long to wait for another apt/dpkg to release its locks (FREETUMOR_APT_LOCK_WAIT_S). */
+const APT_LOCK_WAIT_S = Number(process.env.FREETUMOR_APT_LOCK_WAIT_S ?? 600);
+
+/** apt-get, once no other package manager holds the locks; the option covers a race with one. */
+async function aptGet(args, env) {
+  const wait = await waitForAptLocks({ timeoutS: APT_LOCK_WAIT_S });
+  if (wait.holders.length) {
+    throw new StageFailure(
+      `The package manager is still busy after ${Math.round(wait.waitedS)} s: ${wait.holders.join('; ')}.\n` +
+        'Run `npm test` again once it has finished (or set FREETUMOR_APT_LOCK_WAIT_S to wait longer).',
+    );
+  }
+  const left = Math.max(30, Math.round(APT_LOCK_WAIT_S - wait.waitedS));
+  return sh('apt-get', ['-o', `DPkg::Lock::Timeout=${left}`, ...args], { env });
 }
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -26,7 +74,7 @@ function hasLavapipe() {
   return ['/usr/share/vulkan/icd.d/lvp_icd.x86_64.json', '/usr/share/vulkan/icd.d/lvp_icd.json'].some(existsSync);
 }
 
-function ensureSystemPackages() {
+async function ensureSystemPackages() {
   step('system packages');
   const missing = [];
   if (!existsSync(CHROMIUM)) missing.push('chromium');
@@ -45,13 +93,12 @@ function ensureSystemPackages() {
         '  apt-get update && apt-get install -y -t bookworm-backports mesa-vulkan-drivers libvulkan1\n' +
         'or run `sudo npm test` once.\n',
     );
-    process.exit(1);
+    throw new StageFailure(`missing ${missing.join(', ')}`);
   }
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   if (!existsSync(CHROMIUM)) {
-    if (sh('apt-get', ['update'], { env }) || sh('apt-get', ['install', '-y', 'chromium', 'fonts-liberation'], { env })) {
-      process.stderr.write('Could not install Debian chromium (apt-get failed above).\n');
-      process.exit(1);
+    if ((await aptGet(['update'], env)) || (await aptGet(['install', '-y', 'chromium', 'fonts-liberation'], env))) {
+      throw new StageFailure('Could not install Debian chromium (apt-get failed above).');
     }
   }
   if (!hasLavapipe()) {
@@ -59,21 +106,17 @@ function ensureSystemPackages() {
     const backports = '/etc/apt/sources.list.d/backports.sources';
     if (!existsSync(backports)) {
       const uri = existsSync(sources) ? /^URIs:\s*(\S+)/m.exec(readFileSync(sources, 'utf8'))?.[1] : undefined;
-      if (!uri) {
-        process.stderr.write(`Cannot add bookworm-backports: no URIs line in ${sources}.\n`);
-        process.exit(1);
-      }
+      if (!uri) throw new StageFailure(`Cannot add bookworm-backports: no URIs line in ${sources}.`);
       writeFileSync(
         backports,
         `Types: deb\nURIs: ${uri}\nSuites: bookworm-backports\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n`,
       );
     }
     if (
-      sh('apt-get', ['update'], { env }) ||
-      sh('apt-get', ['install', '-y', '-t', 'bookworm-backports', 'mesa-vulkan-drivers', 'libvulkan1'], { env })
+      (await aptGet(['update'], env)) ||
+      (await aptGet(['install', '-y', '-t', 'bookworm-backports', 'mesa-vulkan-drivers', 'libvulkan1'], env))
     ) {
-      process.stderr.write('Could not install mesa-vulkan-drivers from bookworm-backports (apt-get failed above).\n');
-      process.exit(1);
+      throw new StageFailure('Could not install mesa-vulkan-drivers from bookworm-backports (apt-get failed above).');
     }
   }
 }
@@ -86,10 +129,15 @@ function readJson(path) {
   }
 }
 
-const totals = { passed: 0, failed: 0, skipped: 0 };
-let failedStage = null;
-
-ensureSystemPackages();
+try {
+  await ensureSystemPackages();
+} catch (e) {
+  if (!(e instanceof StageFailure)) throw e;
+  process.stderr.write(`${e.message}\n`);
+  failedStage = 'system packages';
+  totals.failed += 1;
+  process.exit(1);
+}
 
 step('typecheck (tsc --noEmit)');
 if (sh('npx', ['tsc', '--noEmit', '-p', 'tsconfig.json'])) {
@@ -128,6 +176,5 @@ if (pwStatus) {
   if (!p?.stats?.unexpected) totals.failed += 1;
 }
 
-process.stdout.write(`\n${failedStage ? `failed in ${failedStage}; see above` : 'all stages passed'}\n`);
-process.stdout.write(`${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped\n`);
+summarize();
 process.exit(failedStage ? 1 : 0);

@@ -18,7 +18,9 @@ const ALLOWED_LAYERS: Record<Layer, Layer[]> = {
 };
 /** Bare package imports allowed per layer (prefix match); '*' = any. */
 const ALLOWED_PACKAGES: Record<Layer, string[]> = {
-  core: [],
+  // dcmjs is a pure-JavaScript DICOM codec (no DOM, no Node built-ins): DICOM parsing and
+  // writing are data logic both entry points share, like NIfTI. dcm2niix's WASM is injected.
+  core: ['dcmjs'],
   models: ['@tensorflow/'],
   app: ['*'],
   node: ['*'],

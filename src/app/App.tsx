@@ -8,6 +8,7 @@ import { HelpOverlay } from './components/HelpOverlay.tsx';
 import { AboutPanel } from './components/AboutPanel.tsx';
 import { DropOverlay } from './components/DropOverlay.tsx';
 import { FilePickers } from './components/FilePickers.tsx';
+import { DicomDialogs } from './components/DicomDialogs.tsx';
 import { useFileDrop } from './useFileDrop.ts';
 import { StudyLayer } from './readerStudy/ui/StudyLayer.tsx';
 import { QualityLabLayer } from './qualityLab/ui/QualityLabLayer.tsx';
@@ -24,6 +25,7 @@ export function App({ onCanvas }: { onCanvas: (canvas: HTMLCanvasElement) => voi
       <ViewerCanvas onCanvas={onCanvas} />
       <StatusBar />
       <FilePickers />
+      <DicomDialogs />
       <StudyLayer />
       <QualityLabLayer />
       <HelpOverlay />

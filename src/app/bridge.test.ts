@@ -7,6 +7,7 @@ import { useLabelStore } from './stores/labelStore.ts';
 import { useReadoutStore } from './stores/readoutStore.ts';
 import { useStatusStore } from './stores/statusStore.ts';
 import { useViewStore } from './stores/viewStore.ts';
+import { useDicomStore, type DicomSource } from './stores/dicomStore.ts';
 
 // The bridge only listens to `events`, so an emitter stands in for the niivue-backed controller.
 function fakeController() {
@@ -23,6 +24,7 @@ describe('bridgeViewerToStores', () => {
     useReadoutStore.getState().clear();
     useStatusStore.getState().reset();
     useViewStore.getState().reset();
+    useDicomStore.getState().reset();
   });
 
   it('mirrors controller events into the stores, and stops when detached', () => {
@@ -45,13 +47,15 @@ describe('bridgeViewerToStores', () => {
     expect(useViewStore.getState()).toMatchObject({ preset: 'liver', windowMin: 15, layout: 'axial' });
     expect(useStatusStore.getState().messages.map((m) => m.text)).toEqual(['hello']);
 
-    // A new image without labels clears the legend and the old readout.
+    // A new image without labels clears the legend, the old readout and the old DICOM source.
+    useDicomStore.getState().setSource({ imageName: 'ct.nii.gz' } as DicomSource);
     useReadoutStore.getState().setReadout({ mm: [0, 0, 0], voxel: [0, 0, 0], inside: true, value: 1, labelId: 5, labelName: 'liver', projectLabel: 'liver' });
     events.emit('imageLoaded', { file: { ...file, name: 'b.nii' }, source: 'local' });
     events.emit('labelsLoaded', null);
     expect(useLabelStore.getState().labels).toEqual([]);
     expect(useCaseStore.getState().label).toBeNull();
     expect(useReadoutStore.getState().readout).toBeNull();
+    expect(useDicomStore.getState().source).toBeNull();
 
     off();
     events.emit('layoutChanged', 'render');

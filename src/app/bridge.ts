@@ -4,6 +4,8 @@ import { useViewStore } from './stores/viewStore.ts';
 import { useLabelStore } from './stores/labelStore.ts';
 import { useReadoutStore } from './stores/readoutStore.ts';
 import { useStatusStore } from './stores/statusStore.ts';
+import { useDicomStore } from './stores/dicomStore.ts';
+import { useLesionStore } from './stores/lesionStore.ts';
 
 /** Mirror controller events into the stores React renders from. Returns the unsubscribe. */
 export function bridgeViewerToStores(viewer: ViewerController): () => void {
@@ -11,6 +13,8 @@ export function bridgeViewerToStores(viewer: ViewerController): () => void {
     viewer.events.on('loading', ({ name }) => useCaseStore.getState().setLoading(name)),
     viewer.events.on('imageLoaded', ({ file, source }) => {
       useCaseStore.getState().setImage(file, source);
+      // The series' headers belong to the case they came with; a DICOM open sets them again after.
+      useDicomStore.getState().clearSource();
       useLabelStore.getState().clear();
       useReadoutStore.getState().clear();
     }),
@@ -31,6 +35,13 @@ export function bridgeViewerToStores(viewer: ViewerController): () => void {
       s.setOpacity(key, opacity);
     }),
     viewer.events.on('location', (r) => useReadoutStore.getState().setReadout(r)),
+    viewer.events.on('lesions', (m) => {
+      const s = useLesionStore.getState();
+      if ('computing' in m) s.computing();
+      else if ('error' in m) s.fail(m.error);
+      else s.setLesions(m.lesions);
+    }),
+    viewer.events.on('labelDisplayChanged', (style) => useLesionStore.getState().setLabelDisplay(style)),
     viewer.events.on('notice', ({ text }) => useStatusStore.getState().pushMessage('info', text)),
   ];
   return () => offs.forEach((off) => off());

@@ -1,12 +1,16 @@
 import { createRoot } from 'react-dom/client';
 import './styles.css';
 import { App } from './App.tsx';
-import { AppContext, type AppServices } from './appContext.tsx';
+import { AppContext, type AppServices, type Pickers } from './appContext.tsx';
 import { ViewerController } from './viewer/ViewerController.ts';
 import { createRegistry } from './actions/appActions.ts';
 import { attachKeyboard } from './actions/keyboard.ts';
 import { bridgeViewerToStores } from './bridge.ts';
 import { openLocalFiles } from './files/openLocalFiles.ts';
+import { DicomClient } from './files/dicomClient.ts';
+import { createDicomOpener } from './files/dicomOpen.ts';
+import { dialogQuestions } from './files/dicomDialogs.ts';
+import { dicomHoldsKeyboard } from './stores/dicomStore.ts';
 import { startComputeWorker } from './compute/computeClient.ts';
 import { DEMO_IMAGE, DEMO_LABELS } from './demoCase.ts';
 import { useStatusStore } from './stores/statusStore.ts';
@@ -24,7 +28,9 @@ import { labHoldsKeyboard } from './qualityLab/labStore.ts';
 const viewer = new ViewerController();
 bridgeViewerToStores(viewer);
 
-let pickers = { image: () => {}, labels: () => {} };
+let pickers: Pickers = { image: () => {}, labels: () => {}, dicomFiles: () => {}, dicomFolder: () => {} };
+// The DICOM worker (and its WASM) starts on the first DICOM drop, not with the page.
+const dicom = createDicomOpener(viewer, new DicomClient(), dialogQuestions);
 
 function loadDemo(): Promise<void> {
   return viewer.loadCase(DEMO_IMAGE, DEMO_LABELS, 'demo').catch((err: unknown) => {
@@ -36,6 +42,8 @@ const actions = createRegistry({
   viewer,
   pickImage: () => pickers.image(),
   pickLabels: () => pickers.labels(),
+  pickDicomFolder: () => pickers.dicomFolder(),
+  pickDicomFiles: () => pickers.dicomFiles(),
   loadDemo: () => void loadDemo(),
 });
 actions.registerAll(createSynthesisActions(createSynthesisService(viewer)));
@@ -44,12 +52,12 @@ const lab = new LabService(viewer);
 setLabService(lab);
 actions.registerAll(createLabActions(lab));
 // While the reader study covers the workbench, only Help keys reach the workbench's actions.
-attachKeyboard(actions, () => useUiStore.getState().overlay !== null || studyHoldsKeyboard() || labHoldsKeyboard());
+attachKeyboard(actions, () => useUiStore.getState().overlay !== null || dicomHoldsKeyboard() || studyHoldsKeyboard() || labHoldsKeyboard());
 
 const services: AppServices = {
   viewer,
   actions,
-  openFiles: (files, role) => openLocalFiles(viewer, files, role),
+  openFiles: (files, role) => openLocalFiles(viewer, files, role, dicom),
   registerPickers: (p) => {
     pickers = p;
   },

@@ -1,11 +1,13 @@
 import { useEffect } from 'react';
 import { useUiStore } from './stores/uiStore.ts';
+import { useStatusStore } from './stores/statusStore.ts';
+import { collectDrop } from './files/droppedFiles.ts';
 
 function hasFiles(e: DragEvent): boolean {
   return [...(e.dataTransfer?.types ?? [])].includes('Files');
 }
 
-/** Page-wide drag and drop: files dropped anywhere open; the overlay shows while dragging. */
+/** Page-wide drag and drop: files and folders dropped anywhere open; the overlay shows while dragging. */
 export function useFileDrop(onFiles: (files: File[]) => void): void {
   useEffect(() => {
     // dragenter/dragleave fire for every child crossed; a depth count tells real exits apart.
@@ -33,8 +35,12 @@ export function useFileDrop(onFiles: (files: File[]) => void): void {
       e.preventDefault();
       depth = 0;
       setDragging(false);
-      const files = [...(e.dataTransfer?.files ?? [])];
-      if (files.length) onFiles(files);
+      if (!e.dataTransfer) return;
+      // Taken now, walked after: the DataTransfer is emptied once this handler returns.
+      void collectDrop(e.dataTransfer).then(({ files, failures }) => {
+        if (failures.length) useStatusStore.getState().pushMessage('error', `Could not read ${failures.join('; ')}.`);
+        if (files.length) onFiles(files);
+      });
     };
     // Capture phase: niivue stops drag events on its canvas, so bubbling listeners on window
     // would never hear a drop onto the image, the likeliest place for one.

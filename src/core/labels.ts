@@ -2,6 +2,8 @@
  * Label schemes. The project's unified (generalist) scheme is METHOD.md's; source datasets keep
  * their own integer ids and are mapped through a LabelMap (id → project label name).
  */
+import { TOTALSEGMENTATOR_V2_CLASSES } from './totalSegmentatorClasses.ts';
+
 export const PROJECT_LABELS = {
   background: 0,
   liver: 1,
@@ -45,28 +47,22 @@ export interface LabelMap {
   /** Source id → the source's own name, for display (may cover more ids than toProject). */
   sourceNames?: Record<number, string>;
   /**
-   * True when the source has more ids than listed (TotalSegmentator's ~117 structures): unlisted
-   * ids are other anatomy, mapped to background, not data errors.
+   * True when the source has ids beyond those listed that are still not data errors (other
+   * anatomy, mapped to background).
    */
   openIds?: boolean;
 }
 
-/** TotalSegmentator v2 "total" task ids used by the project. */
+/**
+ * TotalSegmentator v2 "total" task: every one of its 117 classes is named (for the legend, the
+ * readout and `inspect`); liver, pancreas and both kidneys map to the project scheme, the rest to
+ * background. Kidney cysts (23, 24) stay unmapped: TotalSegmentator cuts them out of the kidney
+ * label, and this map only renames what the source calls kidney.
+ */
 export const TOTALSEGMENTATOR: LabelMap = {
   name: 'totalsegmentator',
-  openIds: true,
   toProject: { 5: 'liver', 7: 'pancreas', 2: 'kidney', 3: 'kidney' },
-  sourceNames: {
-    1: 'spleen',
-    2: 'kidney_right',
-    3: 'kidney_left',
-    4: 'gallbladder',
-    5: 'liver',
-    6: 'stomach',
-    7: 'pancreas',
-    8: 'adrenal_gland_right',
-    9: 'adrenal_gland_left',
-  },
+  sourceNames: Object.fromEntries(TOTALSEGMENTATOR_V2_CLASSES.map((name, k) => [k + 1, name])),
 };
 
 /** The project scheme itself, as a LabelMap (identity). */

@@ -121,9 +121,12 @@ export function cropStart(label: Uint8Array, dims: Vec3, patch: Vec3, req: Pick<
   return room.map((r, c) => Math.min(r, Math.floor(req.u[c] * (r + 1)))) as Vec3;
 }
 
-/** Copy a patch starting at `start` (fully inside) out of a volume. */
+/** Copy a patch starting at `start` (fully inside) out of a volume, as a plain typed array. */
 export function extractPatch<T extends Float32Array | Uint8Array>(data: T, dims: Vec3, start: Vec3, patch: Vec3): T {
-  const out = new (data.constructor as new (n: number) => T)(patch[0] * patch[1] * patch[2]);
+  // Not data.constructor: for bytes read by Node that is Buffer, whose `new Buffer(n)` is
+  // deprecated (DEP0005) and whose pooled memory cannot be transferred to another thread.
+  const n = patch[0] * patch[1] * patch[2];
+  const out = (data instanceof Float32Array ? new Float32Array(n) : new Uint8Array(n)) as T;
   for (let k = 0; k < patch[2]; k++)
     for (let j = 0; j < patch[1]; j++) {
       const s = start[0] + dims[0] * (start[1] + j + dims[1] * (start[2] + k));

@@ -241,11 +241,18 @@ describe('backend agreement: cpu vs webgpu', () => {
     const sentinel = tf.add(tf.fill(shape, -7), 0);
     await sentinel.data();
     sentinel.dispose();
+    // The bug is a WGSL compile error in tfjs's BinaryOpProgram. An error scope catches it, so
+    // this test asserts it instead of Dawn printing a validation error that looks like a failure.
+    const device = (tf.backend() as unknown as { device: GPUDevice }).device;
+    device.pushErrorScope('validation');
     const naive = await tf.add(x, bias).data();
+    const compileError = await device.popErrorScope();
     let naiveErr = 0;
     for (let i = 0; i < want.length; i++) naiveErr = Math.max(naiveErr, Math.abs(naive[i] - want[i]));
     // If this fails, tfjs fixed the bug: update ENVIRONMENT.md (the reshape stays harmless).
     // (Checked last: after the invalid pipeline, later adds in this process were seen to misbehave.)
     expect(naiveErr, 'tfjs-backend-webgpu 1-D bias add on 5-D now works').toBeGreaterThan(0.5);
+    expect(compileError?.message).toMatch(/Error while parsing WGSL: .*cannot index type 'vec5'/);
+    console.log(`[backendAgreement] tfjs's 1-D bias bug reproduced as expected (BinaryOpProgram WGSL: ${compileError?.message.split('\n')[0]}); caught by an error scope, not a failure`);
   });
 });

@@ -107,7 +107,7 @@ export function readCheckpoint(bytes: Uint8Array): LoadedCheckpoint {
  * imgSize (MONAI's training ROI: the forward pass takes any multiple of 32, so a model trained
  * at 96³ runs at 64³ with the same weights).
  */
-const ARCH_KEYS: { [K in NetworkConfig['kind']]: string[] } = {
+export const ARCH_KEYS: { [K in NetworkConfig['kind']]: string[] } = {
   unet3d: ['kind', 'inChannels', 'outChannels', 'encoder', 'norm', 'normEps', 'activation', 'leakySlope'],
   swinunetr: ['kind', 'inChannels', 'outChannels', 'featureSize', 'depths', 'heads', 'window', 'useV2'],
 };

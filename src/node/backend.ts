@@ -7,6 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { registerFastKernels } from '../models/kernels/index.ts';
+import { quietNodeBackendAdvice } from './tfjsAdvice.ts';
 
 export type BackendChoice = 'webgpu' | 'cpu' | 'auto';
 
@@ -72,6 +73,8 @@ export function probeWebGPU(): Promise<{ ok: true; adapter: string } | { ok: fal
  */
 export async function initBackend(choice: BackendChoice = 'auto'): Promise<BackendInfo> {
   const info = await activate(choice);
+  // The cpu backend also serves webgpu's CPU fallbacks, so it is quieted whichever is active.
+  quietNodeBackendAdvice(tf.findBackend('cpu'));
   // After activation, so the webgpu backend's own kernels exist to be saved as the stock ones.
   const r = registerFastKernels({ backends: [info.backend] });
   return { ...info, kernels: r.registered.length > 0 ? 'fast' : 'stock' };

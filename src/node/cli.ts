@@ -3,9 +3,11 @@
  * `command: CliCommand`; they are loaded lazily so `inspect` never pays for importing tfjs.
  */
 import { CliError, type CliCommand } from './cliTypes.ts';
+import { VOLUME_LIMIT_HELP } from './io.ts';
 
 const COMMANDS: Record<string, () => Promise<{ command: CliCommand }>> = {
   inspect: () => import('./commands/inspect.ts'),
+  convert: () => import('./commands/convert.ts'),
   simulate: () => import('./commands/simulate.ts'),
   manifest: () => import('./commands/manifest.ts'),
   'train-segmentor': () => import('./commands/train-segmentor.ts'),
@@ -24,6 +26,8 @@ function usage(): string {
     ...Object.keys(COMMANDS).map((n) => `  ${n}`),
     '',
     'Run `freetumor <command> --help` for the options of one command.',
+    '',
+    VOLUME_LIMIT_HELP,
   ].join('\n');
 }
 

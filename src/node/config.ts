@@ -230,12 +230,37 @@ export function parseSet(item: string): Record<string, unknown> {
 }
 
 export interface ConfigSources {
-  /** `--preset`; else the file's preset.name when it names a preset; else paper. */
+  /** `--preset`; else the file's preset.name when it names a preset; else `defaultPresetName`; else paper. */
   presetName?: string;
+  /** A model card's preset: below --preset and the file's preset.name. */
+  defaultPresetName?: string;
   /** `--config` file. */
   file?: string;
+  /** The file's content when the caller has read it already (readConfigFile). */
+  fileValue?: unknown;
+  /** Applied after the preset and before the file (model cards: cardConfig.ts). */
+  base?: { what: string; value: Record<string, unknown> }[];
   /** Overrides applied after the file, in order (from flags). */
   overrides?: { what: string; value: Record<string, unknown> }[];
+}
+
+/** A `--config` file's JSON, without the `command` a run's config.json records. */
+export async function readConfigFile(file: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    throw new CliError(`${file}: cannot read the config (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw new CliError(`${file}: not valid JSON: ${(e as Error).message}`);
+  }
+  // A run's config.json records the command that wrote it; it is provenance, not configuration.
+  if (kind(value) === 'object') delete (value as Record<string, unknown>).command;
+  return value;
 }
 
 /**
@@ -257,26 +282,17 @@ function switchSegmentorKind(config: RunConfig, value: unknown, what: string): v
 
 /** Build the effective config; every problem is reported at once, naming its source. */
 export async function loadConfig(src: ConfigSources): Promise<RunConfig> {
-  let fileValue: unknown;
-  if (src.file) {
-    let text: string;
-    try {
-      text = await readFile(src.file, 'utf8');
-    } catch (e) {
-      throw new CliError(`${src.file}: cannot read the config (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-    }
-    try {
-      fileValue = JSON.parse(text);
-    } catch (e) {
-      throw new CliError(`${src.file}: not valid JSON: ${(e as Error).message}`);
-    }
-  }
-  // A run's config.json records the command that wrote it; it is provenance, not configuration.
-  if (kind(fileValue) === 'object') delete (fileValue as Record<string, unknown>).command;
+  const fileValue = src.file ? (src.fileValue !== undefined ? src.fileValue : await readConfigFile(src.file)) : undefined;
   const fromFile = (fileValue as { preset?: { name?: unknown } } | undefined)?.preset?.name;
-  const name = src.presetName ?? (typeof fromFile === 'string' && fromFile in PRESETS ? fromFile : 'paper');
+  const name = src.presetName ?? (typeof fromFile === 'string' && fromFile in PRESETS ? fromFile : (src.defaultPresetName ?? 'paper'));
   if (!(name in PRESETS)) throw new CliError(`unknown --preset '${name}' (known: ${Object.keys(PRESETS).join(', ')})`);
   const config = defaultConfig(name as PresetName);
+  for (const o of src.base ?? []) {
+    const problems: string[] = [];
+    switchSegmentorKind(config, o.value, o.what);
+    mergeChecked(config as unknown as Record<string, unknown>, o.value, '', problems);
+    if (problems.length) throw new CliError(`${o.what}: ${problems.join('; ')}`);
+  }
   if (fileValue !== undefined) {
     const problems: string[] = [];
     switchSegmentorKind(config, fileValue, src.file!);

@@ -4,6 +4,7 @@ import { LAYOUT_NAMES, type Layout } from '../stores/viewStore.ts';
 import { useCaseStore } from '../stores/caseStore.ts';
 import { useLabelStore } from '../stores/labelStore.ts';
 import { useUiStore } from '../stores/uiStore.ts';
+import { stepLesion, useLesionStore } from '../stores/lesionStore.ts';
 import { useReadoutStore } from '../stores/readoutStore.ts';
 import { ActionRegistry, type Action } from './registry.ts';
 
@@ -17,12 +18,16 @@ export interface ViewerApi {
   moveSlice(delta: number): void;
   resetView(): void;
   goToLabel(key: ProjectLabelName): boolean;
+  goToLesion(index: number): boolean;
+  toggleLabelDisplay(): void;
 }
 
 export interface AppActionDeps {
   viewer: ViewerApi;
   pickImage: () => void;
   pickLabels: () => void;
+  pickDicomFolder: () => void;
+  pickDicomFiles: () => void;
   loadDemo: () => void;
 }
 
@@ -34,11 +39,13 @@ export const LABEL_SLOTS = 6;
 const hasImage = () => useCaseStore.getState().image !== null;
 const hasLabels = () => useLabelStore.getState().labels.length > 0;
 
-export function createAppActions({ viewer, pickImage, pickLabels, loadDemo }: AppActionDeps): Action[] {
+export function createAppActions({ viewer, pickImage, pickLabels, pickDicomFolder, pickDicomFiles, loadDemo }: AppActionDeps): Action[] {
   const ui = () => useUiStore.getState();
   const actions: Action[] = [
     { id: 'file.openImage', label: 'Open image…', group: 'File', shortcut: 'O', perform: pickImage },
     { id: 'file.openLabels', label: 'Open label map…', group: 'File', shortcut: 'Shift+O', perform: pickLabels, enabled: hasImage },
+    { id: 'file.openDicomFolder', label: 'Open DICOM series folder…', group: 'File', shortcut: 'F', perform: pickDicomFolder },
+    { id: 'file.openDicomFiles', label: 'Open DICOM files (series, SEG)…', group: 'File', shortcut: 'Shift+F', perform: pickDicomFiles },
     { id: 'file.loadDemo', label: 'Load demo case', group: 'File', shortcut: 'D', perform: loadDemo },
     ...WINDOW_PRESETS.map<Action>((p, n) => ({
       id: `window.${p.id}`,
@@ -57,6 +64,7 @@ export function createAppActions({ viewer, pickImage, pickLabels, loadDemo }: Ap
     { id: 'view.reset', label: 'Reset zoom, pan and 3-D rotation', group: 'View', shortcut: '0', perform: () => viewer.resetView(), enabled: hasImage },
     { id: 'labels.toggleAll', label: 'Show / hide all labels', group: 'Labels', shortcut: 'L', perform: () => viewer.toggleAllLabels(), enabled: hasLabels },
     { id: 'labels.opacityUp', label: 'More opaque labels', group: 'Labels', shortcut: ']', perform: () => viewer.adjustAllOpacity(0.1), enabled: hasLabels },
+    { id: 'labels.outline', label: 'Labels as outline / fill', group: 'Labels', shortcut: 'Shift+L', perform: () => viewer.toggleLabelDisplay(), enabled: hasLabels },
     { id: 'labels.opacityDown', label: 'More transparent labels', group: 'Labels', shortcut: '[', perform: () => viewer.adjustAllOpacity(-0.1), enabled: hasLabels },
     ...Array.from({ length: LABEL_SLOTS }, (_, n): Action => ({
       id: `labels.toggle${n + 1}`,
@@ -78,10 +86,11 @@ export function createAppActions({ viewer, pickImage, pickLabels, loadDemo }: Ap
     { id: 'navigate.sliceUp10', label: '10 slices forward', group: 'Navigate', shortcut: 'PageUp', perform: () => viewer.moveSlice(10), enabled: hasImage },
     { id: 'navigate.sliceDown10', label: '10 slices back', group: 'Navigate', shortcut: 'PageDown', perform: () => viewer.moveSlice(-10), enabled: hasImage },
     {
+      // J, not N: N steps through lesions, the findings a reader looks for; organs come second.
       id: 'navigate.nextLabel',
       label: 'Jump to next organ',
       group: 'Navigate',
-      shortcut: 'N',
+      shortcut: 'J',
       perform: () => {
         const labels = useLabelStore.getState().labels;
         if (labels.length === 0) return;
@@ -92,6 +101,19 @@ export function createAppActions({ viewer, pickImage, pickLabels, loadDemo }: Ap
       },
       enabled: hasLabels,
     },
+    ...([1, -1] as const).map<Action>((step) => ({
+      id: step > 0 ? 'navigate.nextLesion' : 'navigate.previousLesion',
+      label: step > 0 ? 'Next lesion' : 'Previous lesion',
+      group: 'Navigate',
+      shortcut: step > 0 ? 'N' : 'Shift+N',
+      perform: () => {
+        const s = useLesionStore.getState();
+        const next = stepLesion(s.lesions, s.current, step);
+        if (next && viewer.goToLesion(next.index)) s.setCurrent(next.index);
+      },
+      enabled: () => useLesionStore.getState().lesions.length > 0,
+    })),
+    { id: 'readout.frame', label: 'World coordinates in RAS / LPS', group: 'Navigate', shortcut: 'Shift+W', perform: () => useReadoutStore.getState().toggleFrame() },
     { id: 'navigate.goToVoxel', label: 'Go to voxel…', group: 'Navigate', shortcut: 'G', perform: () => ui().requestGoToFocus(), enabled: hasImage },
     { id: 'help.toggle', label: 'Keyboard shortcuts', group: 'Help', shortcut: '?', perform: () => ui().toggleOverlay('help') },
     { id: 'help.about', label: 'About, data & privacy', group: 'Help', shortcut: 'I', perform: () => ui().toggleOverlay('about') },

@@ -5,6 +5,7 @@ import { useCaseStore } from '../stores/caseStore.ts';
 import { useLabelStore } from '../stores/labelStore.ts';
 import { useUiStore } from '../stores/uiStore.ts';
 import { useReadoutStore } from '../stores/readoutStore.ts';
+import { useLesionStore } from '../stores/lesionStore.ts';
 
 describe('shortcutOf', () => {
   it('uses the physical key for digits and letters, the character for symbols', () => {
@@ -50,6 +51,8 @@ function fakeViewer() {
     moveSlice: (d) => calls.push(`slice:${d}`),
     resetView: () => calls.push('reset'),
     goToLabel: (k) => calls.push(`goto:${k}`) > 0,
+    goToLesion: (n) => calls.push(`lesion:${n}`) > 0,
+    toggleLabelDisplay: () => calls.push('outline'),
   };
   return { viewer, calls };
 }
@@ -64,14 +67,14 @@ describe('app actions', () => {
 
   it('bind the CT window presets to 1–4', () => {
     const { viewer, calls } = fakeViewer();
-    const r = createRegistry({ viewer, pickImage: () => {}, pickLabels: () => {}, loadDemo: () => {} });
+    const r = createRegistry({ viewer, pickImage: () => {}, pickLabels: () => {}, pickDicomFolder: () => {}, pickDicomFiles: () => {}, loadDemo: () => {} });
     for (const key of ['1', '2', '3', '4']) r.match({ key, code: `Digit${key}` })!.perform();
     expect(calls).toEqual(['window:abdomen', 'window:liver', 'window:training', 'window:bone']);
   });
 
   it('give every action a label and group, and ? toggles the help overlay', () => {
     const { viewer } = fakeViewer();
-    const r = createRegistry({ viewer, pickImage: () => {}, pickLabels: () => {}, loadDemo: () => {} });
+    const r = createRegistry({ viewer, pickImage: () => {}, pickLabels: () => {}, pickDicomFolder: () => {}, pickDicomFiles: () => {}, loadDemo: () => {} });
     for (const a of r.all()) expect(a.label.length).toBeGreaterThan(0);
     expect(r.grouped().flatMap((g) => g.actions)).toHaveLength(r.all().length);
     r.match({ key: '?', code: 'Slash', shiftKey: true })!.perform();
@@ -83,7 +86,7 @@ describe('app actions', () => {
 
   it('label actions are disabled without labels and toggle the n-th legend entry', () => {
     const { viewer, calls } = fakeViewer();
-    const r = createRegistry({ viewer, pickImage: () => {}, pickLabels: () => {}, loadDemo: () => {} });
+    const r = createRegistry({ viewer, pickImage: () => {}, pickLabels: () => {}, pickDicomFolder: () => {}, pickDicomFiles: () => {}, loadDemo: () => {} });
     expect(r.isEnabled('labels.toggleAll')).toBe(false);
     expect(r.isEnabled('file.openLabels')).toBe(false);
     useCaseStore.getState().setImage({ name: 'ct', dims: [1, 1, 1], spacing: [1, 1, 1], datatype: 'int16' }, 'local');
@@ -99,9 +102,9 @@ describe('app actions', () => {
     expect(calls).toEqual(['label:kidney:true', 'toggleAll']);
   });
 
-  it('N cycles the crosshair through the legend from the organ it is in', () => {
+  it('J cycles the crosshair through the legend from the organ it is in', () => {
     const { viewer, calls } = fakeViewer();
-    const r = createRegistry({ viewer, pickImage: () => {}, pickLabels: () => {}, loadDemo: () => {} });
+    const r = createRegistry({ viewer, pickImage: () => {}, pickLabels: () => {}, pickDicomFolder: () => {}, pickDicomFiles: () => {}, loadDemo: () => {} });
     const entry = { color: [1, 2, 3] as [number, number, number], voxels: 1, sources: [], visible: true, opacity: 0.6 };
     useLabelStore.getState().setLabels('totalsegmentator', [
       { ...entry, key: 'liver', name: 'Liver' },
@@ -111,17 +114,35 @@ describe('app actions', () => {
     const at = (projectLabel: string | null) =>
       useReadoutStore.getState().setReadout({ mm: [0, 0, 0], voxel: [0, 0, 0], inside: true, value: 0, labelId: 0, labelName: null, projectLabel });
     at('kidney');
-    r.match({ key: 'n', code: 'KeyN' })!.perform();
+    r.match({ key: 'j', code: 'KeyJ' })!.perform();
     at(null);
-    r.match({ key: 'n', code: 'KeyN' })!.perform();
+    r.match({ key: 'j', code: 'KeyJ' })!.perform();
     at('liver');
-    r.match({ key: 'n', code: 'KeyN' })!.perform();
+    r.match({ key: 'j', code: 'KeyJ' })!.perform();
     expect(calls).toEqual(['goto:liver', 'goto:liver', 'goto:pancreas']);
+  });
+
+  it('N and Shift+N step through the lesion list, off without lesions; Shift+L toggles outlines', () => {
+    const { viewer, calls } = fakeViewer();
+    const r = createRegistry({ viewer, pickImage: () => {}, pickLabels: () => {}, pickDicomFolder: () => {}, pickDicomFiles: () => {}, loadDemo: () => {} });
+    useLesionStore.getState().setLesions([]);
+    expect(r.run('navigate.nextLesion')).toBe(false);
+    const base = { organ: 'liver' as const, tumourId: 2, synthetic: false, voxels: 1, volumeMl: 1, longestDiameterMm: 1, meanHu: null, anchorVoxel: [0, 0, 0] as [number, number, number], anchorMm: [0, 0, 0] as [number, number, number] };
+    useLesionStore.getState().setLesions([1, 2, 3].map((index) => ({ ...base, index })));
+    const n = { key: 'n', code: 'KeyN' };
+    const shiftN = { key: 'N', code: 'KeyN', shiftKey: true };
+    for (const e of [n, n, shiftN, shiftN, shiftN]) r.match(e)!.perform();
+    expect(calls).toEqual(['lesion:1', 'lesion:2', 'lesion:1', 'lesion:3', 'lesion:2']);
+    expect(useLesionStore.getState().current).toBe(2);
+    expect(r.run('labels.outline')).toBe(false);
+    useLabelStore.getState().setLabels('project', [{ key: 'liver', name: 'Liver', color: [1, 2, 3], voxels: 1, sources: [], visible: true, opacity: 0.6 }]);
+    r.match({ key: 'L', code: 'KeyL', shiftKey: true })!.perform();
+    expect(calls.at(-1)).toBe('outline');
   });
 
   it('arrow and page keys step slices only when an image is open', () => {
     const { viewer, calls } = fakeViewer();
-    const r = createRegistry({ viewer, pickImage: () => {}, pickLabels: () => {}, loadDemo: () => {} });
+    const r = createRegistry({ viewer, pickImage: () => {}, pickLabels: () => {}, pickDicomFolder: () => {}, pickDicomFiles: () => {}, loadDemo: () => {} });
     expect(r.run('navigate.sliceUp')).toBe(false);
     useCaseStore.getState().setImage({ name: 'ct', dims: [1, 1, 1], spacing: [1, 1, 1], datatype: 'int16' }, 'local');
     for (const key of ['ArrowUp', 'ArrowDown', 'PageUp', 'PageDown']) r.match({ key, code: key })!.perform();

@@ -3,6 +3,7 @@ import { ActionRegistry } from './registry.ts';
 import { createRegistry, type ViewerApi } from './appActions.ts';
 import { createSynthesisActions, type SynthesisApi } from './synthesisActions.ts';
 import { useSynthesisStore } from '../stores/synthesisStore.ts';
+import { useDicomStore, type DicomSource } from '../stores/dicomStore.ts';
 
 function fakeApi(hasCase = true) {
   const calls: string[] = [];
@@ -14,6 +15,7 @@ function fakeApi(hasCase = true) {
     toggleView: () => void calls.push('view'),
     toggleCompare: () => void calls.push('compare'),
     exportCase: () => void calls.push('export'),
+    exportDicom: () => void calls.push('exportDicom'),
     hasCase: () => hasCase,
   };
   return { api, calls };
@@ -22,14 +24,17 @@ function fakeApi(hasCase = true) {
 const noopViewer = new Proxy({}, { get: () => () => false }) as ViewerApi;
 
 describe('synthesis actions', () => {
-  beforeEach(() => useSynthesisStore.getState().reset());
+  beforeEach(() => {
+    useSynthesisStore.getState().reset();
+    useDicomStore.getState().reset();
+  });
 
   it('register next to the app actions without a shortcut clash, each with a shortcut', () => {
-    const r = createRegistry({ viewer: noopViewer, pickImage: () => {}, pickLabels: () => {}, loadDemo: () => {} });
+    const r = createRegistry({ viewer: noopViewer, pickImage: () => {}, pickLabels: () => {}, pickDicomFolder: () => {}, pickDicomFiles: () => {}, loadDemo: () => {} });
     const { api } = fakeApi();
     r.registerAll(createSynthesisActions(api));
     const mine = r.all().filter((a) => a.group === 'Synthesize');
-    expect(mine.length).toBe(13);
+    expect(mine.length).toBe(14);
     for (const a of mine) expect(a.shortcut).toBeTruthy();
     expect(r.grouped().map((g) => g.group)).toContain('Synthesize');
   });
@@ -62,6 +67,19 @@ describe('synthesis actions', () => {
     press('b', 'KeyB');
     press('e', 'KeyE');
     expect(calls.slice(4)).toEqual(['view', 'compare', 'export']);
+  });
+
+  it('DICOM export waits for a result on a case that came from DICOM', () => {
+    const { api, calls } = fakeApi();
+    const r = new ActionRegistry().registerAll(createSynthesisActions(api));
+    useSynthesisStore.getState().succeed({ seed: 1, darkening: 0.3, elapsedMs: 1, tumours: [] });
+    expect(r.isEnabled('synth.exportDicom')).toBe(false);
+    useDicomStore.getState().setSource({ series: { seriesInstanceUID: '1.2.3' }, grid: { dims: [1, 1, 1], affine: [] }, imageName: 'ct.nii.gz' } as unknown as DicomSource);
+    expect(r.run('synth.exportDicom')).toBe(true);
+    expect(r.match({ key: 'E', code: 'KeyE', shiftKey: true })?.id).toBe('synth.exportDicom');
+    useDicomStore.getState().clearSource();
+    expect(r.isEnabled('synth.exportDicom')).toBe(false);
+    expect(calls).toEqual(['exportDicom']);
   });
 
   it('synthesis and placement are disabled without a case', () => {

@@ -1,4 +1,5 @@
 import { useSynthesisStore } from '../stores/synthesisStore.ts';
+import { useDicomStore } from '../stores/dicomStore.ts';
 import type { Action } from './registry.ts';
 
 /** The part of the synthesis service the actions call; a fake in tests. */
@@ -10,6 +11,7 @@ export interface SynthesisApi {
   toggleView(): void;
   toggleCompare(): void;
   exportCase(): Promise<void> | void;
+  exportDicom(): Promise<void> | void;
   hasCase(): boolean;
 }
 
@@ -67,6 +69,14 @@ export function createSynthesisActions(api: SynthesisApi): Action[] {
       shortcut: 'E',
       perform: () => void api.exportCase(),
       enabled: () => hasResult() && !st().exporting,
+    },
+    {
+      id: 'synth.exportDicom',
+      label: 'Export DICOM SEG + derived series (.zip; DICOM cases)',
+      group,
+      shortcut: 'Shift+E',
+      perform: () => void api.exportDicom(),
+      enabled: () => hasResult() && !st().exporting && useDicomStore.getState().source !== null,
     },
   ];
 }

@@ -16,6 +16,11 @@ export function AboutPanel() {
         Patient data never leaves this machine. Images you open are read by this browser tab from your disk; nothing is
         uploaded, and computation runs locally (WebGPU, WebGL or CPU).
       </p>
+      <p data-testid="dicom-privacy-statement">
+        DICOM series are converted in this tab (dcm2niix, WebAssembly); the converted image keeps no patient fields. DICOM the
+        workbench writes (SEG, derived series) leaves out patient, study, people and date fields unless you tick “keep DICOM
+        identifiers”; it keeps the study, series and frame-of-reference UIDs so a SEG links to its source series.
+      </p>
       <h3>Demo data</h3>
       <p data-testid="demo-attribution">
         The demo CT (<code>example_ct.nii.gz</code>) and its label map (<code>example_seg.nii.gz</code>) come from the{' '}
@@ -31,7 +36,7 @@ export function AboutPanel() {
         Radiology: Artificial Intelligence, 2023.
       </blockquote>
       <h3>Software</h3>
-      <p className="muted">Viewer: NiiVue. Compute: TensorFlow.js. UI: React.</p>
+      <p className="muted">Viewer: NiiVue. Compute: TensorFlow.js. DICOM: dcm2niix (WebAssembly), dcmjs. UI: React.</p>
     </Modal>
   );
 }

@@ -1,6 +1,8 @@
 import { useServices } from '../appContext.tsx';
 import { useLabelStore } from '../stores/labelStore.ts';
 import { useCaseStore } from '../stores/caseStore.ts';
+import { useStatusStore } from '../stores/statusStore.ts';
+import { useLesionStore } from '../stores/lesionStore.ts';
 import { SCHEME_NAMES, type SchemeId } from '../viewer/labelScheme.ts';
 import { fmtVolumeMl, rgb } from './format.ts';
 import { ActionButton } from './ActionButton.tsx';
@@ -11,11 +13,19 @@ export function LabelPanel() {
   const { labels, scheme } = useLabelStore();
   const label = useCaseStore((s) => s.label);
   const source = useCaseStore((s) => s.source);
+  const display = useLesionStore((s) => s.labelDisplay);
   return (
     <section className="panel" aria-labelledby="labels-heading">
       <h2 id="labels-heading" className="panel-title">
         Labels
-        {labels.length > 0 ? <ActionButton id="labels.toggleAll" className="btn-small">All</ActionButton> : null}
+        {labels.length > 0 ? (
+          <span className="panel-actions">
+            <ActionButton id="labels.outline" className="btn-small" pressed={display === 'outline'} testId="label-outline">
+              Outline
+            </ActionButton>
+            <ActionButton id="labels.toggleAll" className="btn-small">All</ActionButton>
+          </span>
+        ) : null}
       </h2>
       {!label ? (
         <p className="muted">No label map. Open one, or drop a *_seg.nii.gz.</p>
@@ -26,7 +36,11 @@ export function LabelPanel() {
             <select
               value={scheme ?? 'totalsegmentator'}
               data-testid="label-scheme"
-              onChange={(e) => viewer.setScheme(e.target.value as SchemeId)}
+              onChange={(e) =>
+                viewer.setScheme(e.target.value as SchemeId).catch((err: unknown) => {
+                  useStatusStore.getState().pushMessage('error', `Could not re-read the label map: ${err instanceof Error ? err.message : String(err)}`);
+                })
+              }
             >
               {(Object.keys(SCHEME_NAMES) as SchemeId[]).map((s) => (
                 <option key={s} value={s}>
@@ -42,7 +56,7 @@ export function LabelPanel() {
           ) : (
             <ul className="legend" data-testid="label-legend">
               {labels.map((l, n) => (
-                <li key={l.key} className={l.visible ? 'legend-row' : 'legend-row is-hidden'} data-testid={`label-row-${l.key}`}>
+                <li key={l.key} className={l.visible ? 'legend-row' : 'legend-row is-hidden'} data-testid={`label-row-${l.key}`} data-voxels={l.voxels}>
                   <label className="legend-toggle">
                     <input
                       type="checkbox"

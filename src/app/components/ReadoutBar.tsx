@@ -4,6 +4,12 @@ import { useReadoutStore } from '../stores/readoutStore.ts';
 import { useCaseStore } from '../stores/caseStore.ts';
 import { useUiStore } from '../stores/uiStore.ts';
 import { fmtMm, fmtValue } from './format.ts';
+import { worldIn, type WorldFrame } from '../viewer/geometry.ts';
+
+const FRAME_TITLES: Record<WorldFrame, string> = {
+  RAS: 'World position in RAS+ (NIfTI, niivue, Slicer): +x left, +y anterior, +z superior',
+  LPS: 'World position in LPS+ (DICOM, PACS): +x left, +y posterior, +z superior',
+};
 
 function GoToVoxel() {
   const { viewer } = useServices();
@@ -70,6 +76,8 @@ function GoToVoxel() {
 /** The crosshair readout and go-to-voxel form, in a strip above the image where eyes already are. */
 export function ReadoutBar() {
   const readout = useReadoutStore((s) => s.readout);
+  const frame = useReadoutStore((s) => s.frame);
+  const { actions } = useServices();
   const hasLabels = useCaseStore((s) => s.label !== null);
   const labelText =
     !hasLabels || !readout || readout.labelId === null ? null : (
@@ -84,8 +92,16 @@ export function ReadoutBar() {
   return (
     <div className="readout-bar" data-testid="readout" aria-label="Crosshair readout">
       <div className="readout-item">
-        <span className="readout-key">World</span>
-        <span className="readout-val" data-testid="readout-mm">{readout ? `${fmtMm(readout.mm)} mm` : '–'}</span>
+        <button
+          type="button"
+          className="readout-key readout-frame"
+          data-testid="readout-frame"
+          title={`${FRAME_TITLES[frame]}. Click for ${frame === 'RAS' ? 'LPS' : 'RAS'} (${actions.get('readout.frame').shortcut}).`}
+          onClick={() => actions.run('readout.frame')}
+        >
+          World {frame}
+        </button>
+        <span className="readout-val" data-testid="readout-mm">{readout ? `${fmtMm(worldIn(frame, readout.mm))} mm` : '–'}</span>
       </div>
       <div className="readout-item">
         <span className="readout-key">Voxel</span>

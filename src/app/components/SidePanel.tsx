@@ -1,6 +1,7 @@
 import { CasePanel } from './CasePanel.tsx';
 import { WindowPanel } from './WindowPanel.tsx';
 import { LabelPanel } from './LabelPanel.tsx';
+import { LesionPanel } from './LesionPanel.tsx';
 import { SynthesisPanel } from './SynthesisPanel.tsx';
 
 export function SidePanel() {
@@ -9,6 +10,7 @@ export function SidePanel() {
       <CasePanel />
       <WindowPanel />
       <LabelPanel />
+      <LesionPanel />
       <SynthesisPanel />
     </aside>
   );

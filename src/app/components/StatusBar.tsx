@@ -48,7 +48,7 @@ function Messages() {
   }, [last, dismissMessage]);
   if (!last) return <span className="status-item muted">Ready</span>;
   return (
-    <span className={`status-item status-message is-${last.level}`} role={last.level === 'error' ? 'alert' : 'status'} data-testid="status-message" data-level={last.level}>
+    <span className={`status-item status-message is-${last.level}`} role={last.level === 'error' ? 'alert' : 'status'} data-testid="status-message" data-level={last.level} title={last.text}>
       {last.text}
       <button type="button" className="link-btn" onClick={() => dismissMessage(last.id)} aria-label="Dismiss message">
         ×

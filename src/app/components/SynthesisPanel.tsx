@@ -14,6 +14,8 @@ import type { Organ } from '../../core/labels.ts';
 import { ActionButton } from './ActionButton.tsx';
 import { Kbd } from './Kbd.tsx';
 import { fmtMm } from './format.ts';
+import { useDicomStore } from '../stores/dicomStore.ts';
+import { DicomExportOptions } from './DicomExportOptions.tsx';
 
 /** Escape hands the keyboard back to the shortcuts, as in the go-to field. */
 const blurOnEscape = (e: KeyboardEvent<HTMLElement>) => {
@@ -34,6 +36,7 @@ export function SynthesisPanel() {
   const { settings: s } = st;
   const label = useCaseStore((c) => c.label);
   useLabelStore((l) => l.labels.length);
+  const fromDicom = useDicomStore((d) => d.source !== null);
   const running = st.status === 'running';
   const update = st.update;
   return (
@@ -181,12 +184,24 @@ export function SynthesisPanel() {
               Compare
             </ActionButton>
             <ActionButton id="synth.export" testId="synth-export" className="btn-small" showShortcut>
-              {st.exporting ? 'Exporting…' : 'Export'}
+              {st.exporting ? 'Exporting…' : fromDicom ? 'NIfTI' : 'Export'}
             </ActionButton>
+            {fromDicom ? (
+              <ActionButton id="synth.exportDicom" testId="synth-export-dicom" className="btn-small" showShortcut>
+                DICOM SEG + derived series
+              </ActionButton>
+            ) : null}
           </div>
+          {fromDicom ? <DicomExportOptions testId="synth-dicom-options" /> : null}
           {st.exported ? (
             <p className="hint" data-testid="synth-exported">
               Saved {st.exported.image} and {st.exported.label} (source geometry and datatype; nothing uploaded).
+            </p>
+          ) : null}
+          {st.exportedDicom ? (
+            <p className="hint" data-testid="synth-exported-dicom">
+              Saved {st.exportedDicom.zip}: SEG.dcm and the derived series ({st.exportedDicom.files - 1} slices, new UIDs, described as
+              synthetic); nothing uploaded.
             </p>
           ) : null}
         </div>

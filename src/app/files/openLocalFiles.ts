@@ -1,6 +1,7 @@
 import type { ViewerController } from '../viewer/ViewerController.ts';
 import { useStatusStore } from '../stores/statusStore.ts';
 import { classifyByName } from './classifyFiles.ts';
+import type { DicomOpener } from './dicomOpen.ts';
 import { NIFTI_NAME } from './sniffNifti.ts';
 
 export type FileRole = 'image' | 'label' | 'auto';
@@ -11,12 +12,35 @@ function errorText(err: unknown): string {
 
 /**
  * Open local files in the viewer. They are read through Blob URLs inside this tab: nothing is
- * sent anywhere. Every failure becomes one status message naming the file; the case on screen
- * stays as it was.
+ * sent anywhere. Files not named as NIfTI go to the DICOM opener (a series, a SEG), which decides
+ * from their content. Every failure becomes one status message naming the file; the case on
+ * screen stays as it was.
  */
-export async function openLocalFiles(viewer: ViewerController, files: readonly File[], role: FileRole): Promise<void> {
-  const status = useStatusStore.getState();
+export async function openLocalFiles(
+  viewer: Pick<ViewerController, 'hasImage' | 'loadCase' | 'loadLabels'>,
+  files: readonly File[],
+  role: FileRole,
+  dicom: DicomOpener | null = null,
+): Promise<void> {
   if (files.length === 0) return;
+  const niftis = files.filter((f) => NIFTI_NAME.test(f.name));
+  const others = files.filter((f) => !niftis.includes(f));
+  if (others.length && dicom) {
+    // A NIfTI in the same drop is the series' label map; if no DICOM opens, it opens on its own.
+    const opened = await dicom.open(others, role === 'auto' ? niftis : []);
+    if (opened || niftis.length === 0 || role !== 'auto') return;
+    return openNifti(viewer, niftis, role);
+  }
+  return openNifti(viewer, files, role);
+}
+
+async function openNifti(
+  viewer: Pick<ViewerController, 'hasImage' | 'loadCase' | 'loadLabels'>,
+  files: readonly File[],
+  role: FileRole,
+): Promise<void> {
+  const status = useStatusStore.getState();
+  const mark = status.mark();
   let image: File | null = null;
   let label: File | null = null;
   if (role === 'image') image = files[0];
@@ -41,10 +65,12 @@ export async function openLocalFiles(viewer: ViewerController, files: readonly F
     if (image) {
       await viewer.loadCase(source(image), label ? source(label) : null, 'local');
       status.pushMessage('info', `Opened ${image.name}${label ? ` with ${label.name}` : ''} (local, not uploaded).`);
+      status.settle(mark);
     } else if (label) {
       if (!viewer.hasImage) throw new Error(`Open an image before the label map "${label.name}".`);
       await viewer.loadLabels(source(label));
       status.pushMessage('info', `Opened label map ${label.name} (local, not uploaded).`);
+      status.settle(mark);
     }
   } catch (err) {
     const text = errorText(err);

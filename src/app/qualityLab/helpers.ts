@@ -1,4 +1,5 @@
 /** Pure helpers of the quality-test lab: histogram of P, pass rates, CSV / JSON export. */
+import { ORGANS, type Organ } from '../../core/labels.ts';
 import type { LabItem } from './messages.ts';
 
 export interface HistogramBin {
@@ -134,4 +135,12 @@ export function sortByP(items: readonly LabItem[]): LabItem[] {
 /** Seed of batch tumour n: the base seed plus n (so one tumour can be redrawn alone). */
 export function batchSeed(base: number, n: number): number {
   return (base + n) >>> 0;
+}
+
+/**
+ * The organs a segmentor can score: a specialist its own organ only, a universal S all three.
+ * Tumours in an organ S does not segment would always fail the quality test.
+ */
+export function organsCovered(info: { organ: Organ | null } | undefined): readonly Organ[] {
+  return info?.organ ? [info.organ] : ORGANS;
 }

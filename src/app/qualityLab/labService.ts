@@ -14,6 +14,7 @@ import { IndexedDbCheckpointLibrary } from '../checkpoints/indexedDb.ts';
 import { checkpointFileName, nameOfFile } from '../checkpoints/format.ts';
 
 import { DEMO_MODELS } from './demoModels.ts';
+import { useDicomStore } from '../stores/dicomStore.ts';
 import { assertModelFileName, convertedName } from './modelFiles.ts';
 import type { Organ } from '../../core/labels.ts';
 
@@ -293,7 +294,8 @@ export class LabService {
 
   private async showView(v: ViewResult): Promise<void> {
     await this.viewer.setCase(this.caseBytes!, this.caseName);
-    await this.viewer.show(v.image, v.outline, v.item.centreVoxel);
+    await this.viewer.show(v.image, v.outline, v.item.centreVoxel, v.labels);
+    store().setCaseLabels(v.labelIds);
   }
 
   async runSingle(): Promise<void> {
@@ -396,8 +398,27 @@ export class LabService {
     await this.job('export', 1, 'writing NIfTI', async (requestId) => {
       const r = await this.request({ type: 'exportPassing', requestId, threshold: s.threshold });
       if (r.type !== 'exported') return;
-      if (!r.files.length) store().notice('No tumour passes at this threshold: nothing to export.');
-      for (const f of r.files) downloadFile(f.bytes as BlobPart, f.name, 'application/gzip');
+      if (!r.zip) return void store().notice('No tumour passes at this threshold: nothing to export.');
+      const name = `${this.base()}_lab_passing_nifti.zip`;
+      downloadFile(r.zip as BlobPart, name, 'application/zip');
+      store().notice(`Saved ${name}: image + label for ${r.tumours} passing tumour${r.tumours === 1 ? '' : 's'}.`);
+    });
+  }
+
+  /** The passing tumours as one zip of SEG + derived series per tumour; only for a case converted from DICOM. */
+  async exportPassingDicom(): Promise<void> {
+    const s = store();
+    const dicom = useDicomStore.getState();
+    if (!s.batch || s.progress) return;
+    if (!dicom.source) return void store().setError('DICOM export needs a case opened from a DICOM series.');
+    const source = dicom.source.series;
+    await this.job('export', 1, 'writing DICOM', async (requestId) => {
+      const r = await this.request({ type: 'exportPassingDicom', requestId, threshold: s.threshold, source, keepIdentifiers: dicom.keepIdentifiers });
+      if (r.type !== 'exportedDicom') return;
+      if (!r.zip) return void store().notice('No tumour passes at this threshold: nothing to export.');
+      const name = `${this.base()}_lab_passing_dicom.zip`;
+      downloadFile(r.zip as BlobPart, name, 'application/zip');
+      store().notice(`Saved ${name}: SEG + derived series for ${r.tumours} passing tumour${r.tumours === 1 ? '' : 's'}.`);
     });
   }
 

@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { currentPassCount, DEFAULT_THRESHOLD, MAX_BATCH, labHoldsKeyboard, useLabStore } from './labStore.ts';
+import { currentPassCount, DEFAULT_THRESHOLD, MAX_BATCH, labHoldsKeyboard, shownItem, useLabStore } from './labStore.ts';
+import { organsCovered } from './helpers.ts';
 import type { LabItem, ModelInfo, Thumbnail } from './messages.ts';
 
 const s = () => useLabStore.getState();
@@ -110,5 +111,36 @@ describe('lab store', () => {
     expect(s().open).toBe(false);
     expect(s().models).toEqual({});
     expect(s().notices).toEqual([]);
+  });
+});
+
+describe('what the result panel shows and which organs are offered', () => {
+  beforeEach(() => s().reset());
+
+  it('the result panel follows the tumour in the viewer: a gallery item once opened, else the single one', () => {
+    expect(shownItem(s())).toBeNull();
+    s().setSingle(item(-1, 0.2));
+    expect(shownItem(s())).toEqual({ item: item(-1, 0.2), from: 'single' });
+    s().startBatch(2, 1);
+    s().addBatchItem(item(0, 0.9), thumb);
+    s().addBatchItem(item(1, 0.4), thumb);
+    s().setShown(1);
+    expect(shownItem(s())).toEqual({ item: item(1, 0.4), from: 'gallery' });
+    // A new single synthesis takes the panel (and the viewer) back.
+    s().setSingle(item(-1, 0.6));
+    expect(shownItem(s())?.from).toBe('single');
+    expect(shownItem(s())?.item.P).toBe(0.6);
+  });
+
+  it('a specialist S narrows the organ list to its organ and moves the organ there', () => {
+    expect(organsCovered(undefined)).toEqual(['liver', 'pancreas', 'kidney']);
+    expect(organsCovered(info('segmentor'))).toEqual(['liver', 'pancreas', 'kidney']);
+    s().setOrgan('kidney');
+    s().setModel({ ...info('segmentor'), labelScheme: 'specialist', organ: 'pancreas' });
+    expect(organsCovered(s().models.segmentor)).toEqual(['pancreas']);
+    expect(s().organ).toBe('pancreas');
+    // G says nothing about organs.
+    s().setModel(info('generator'));
+    expect(s().organ).toBe('pancreas');
   });
 });

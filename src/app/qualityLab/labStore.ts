@@ -51,6 +51,12 @@ interface LabState {
   progress: LabProgress | null;
   error: string | null;
   notices: string[];
+  /** Project label ids the case has (organs, tumours), for the viewer's legend. */
+  caseLabels: number[];
+  /** The lab viewer's 2-D zoom (1 = fit). */
+  zoom: number;
+  setCaseLabels: (ids: number[]) => void;
+  setZoom: (zoom: number) => void;
   setOpen: (open: boolean) => void;
   setBackend: (b: LabBackendName | null, failures: { name: string; error: string }[], note: string | null) => void;
   setModel: (info: ModelInfo) => void;
@@ -105,6 +111,8 @@ const initial = {
   progress: null as LabProgress | null,
   error: null as string | null,
   notices: [] as string[],
+  caseLabels: [] as number[],
+  zoom: 1,
 };
 
 const clamp01 = (t: number) => (Number.isFinite(t) ? Math.min(1, Math.max(0, t)) : DEFAULT_THRESHOLD);
@@ -113,7 +121,8 @@ export const useLabStore = create<LabState>()((set, get) => ({
   ...initial,
   setOpen: (open) => set({ open, placing: open ? get().placing : false }),
   setBackend: (backend, backendFailures, backendNote) => set({ backend, backendFailures, backendNote }),
-  setModel: (info) => set({ models: { ...get().models, [info.slot]: info }, modelError: null }),
+  // A specialist S scores its own organ only: the organ follows it.
+  setModel: (info) => set({ models: { ...get().models, [info.slot]: info }, modelError: null, organ: info.slot === 'segmentor' && info.organ ? info.organ : get().organ }),
   unloadModel: (slot) => {
     const models = { ...get().models };
     delete models[slot];
@@ -148,11 +157,25 @@ export const useLabStore = create<LabState>()((set, get) => ({
     if (b) set({ batch: { ...b, finished: true, cancelled, numTensorsAfter: numTensors } });
   },
   setShown: (shown) => set({ shown }),
+  setCaseLabels: (caseLabels) => set({ caseLabels }),
+  setZoom: (zoom) => set({ zoom }),
   setError: (error) => set({ error }),
   notice: (m) => set({ notices: [...get().notices.slice(-9), m] }),
-  clearResults: () => set({ single: null, batch: null, shown: null, centre: null, placing: false }),
+  clearResults: () => set({ single: null, batch: null, shown: null, centre: null, placing: false, caseLabels: [] }),
   reset: () => set({ ...initial }),
 }));
+
+/**
+ * The tumour whose result the panel shows: the one in the viewer (a gallery item once opened),
+ * else the last single synthesis.
+ */
+export function shownItem(s: Pick<LabState, 'single' | 'batch' | 'shown'>): { item: LabItem; from: 'single' | 'gallery' } | null {
+  if (s.shown !== null && s.shown !== -1) {
+    const it = s.batch?.items.find((i) => i.index === s.shown);
+    if (it) return { item: it, from: 'gallery' };
+  }
+  return s.single ? { item: s.single, from: 'single' } : null;
+}
 
 /** Items passing at the store's threshold. */
 export function currentPassCount(s: Pick<LabState, 'batch' | 'threshold'>): number {

@@ -17,6 +17,9 @@ import { importTorchSave, isTorchSave, withOrgan } from './ptImport.ts';
 import { LAB_BACKEND_ORDER, type CaseFilesMsg, type LabBackendName, type LabToMain, type MainToLab, type ModelInfo, type ModelSlot } from './messages.ts';
 import { batchSeed } from './helpers.ts';
 import { checkpointBytes } from '../checkpoints/format.ts';
+import { dicomExportFiles } from '../files/dicomExport.ts';
+import { zipStore } from '../../core/zip.ts';
+import type { DicomSeries } from '../../core/dicom/types.ts';
 
 const scope = self as unknown as {
   postMessage(m: LabToMain, transfer?: Transferable[]): void;
@@ -275,9 +278,24 @@ function caseFor(caseId: number): Promise<ParsedCase> {
 // ---- jobs ----
 let cancelled = new Set<number>();
 
+/** Ids present per case's label data: counted once, not per tumour shown. */
+const idsSeen = new WeakMap<Uint8Array, number[]>();
+function labelIdsOf(data: Uint8Array): number[] {
+  let ids = idsSeen.get(data);
+  if (!ids) {
+    const seen = new Uint8Array(256);
+    for (let n = 0; n < data.length; n++) seen[data[n]] = 1;
+    ids = [...seen.keys()].filter((id) => id > 0 && seen[id]);
+    idsSeen.set(data, ids);
+  }
+  return ids;
+}
+
 function viewMessage(c: LabCase, r: TumourResult) {
   const v = composeView(c, r);
-  return { view: { item: r.item, image: v.image, outline: v.outline }, transfer: [v.image.buffer, v.outline.buffer] as Transferable[] };
+  // A copy: the worker keeps the case's labels for the next tumour.
+  const labels = new Uint8Array(c.label.data);
+  return { view: { item: r.item, image: v.image, outline: v.outline, labels, labelIds: labelIdsOf(c.label.data) }, transfer: [v.image.buffer, v.outline.buffer, labels.buffer] as Transferable[] };
 }
 
 async function single(requestId: number, caseId: number, req: Omit<TumourRequest, 'index'>): Promise<void> {
@@ -337,7 +355,34 @@ async function exportPassing(requestId: number, threshold: number): Promise<void
     const tag = `${base}_lab${String(k).padStart(3, '0')}_seed${r.item.seed}`;
     files.push({ name: `${tag}.nii.gz`, bytes: image }, { name: `${tag}_label.nii.gz`, bytes: label });
   }
-  post({ type: 'exported', requestId, files }, files.map((f) => f.bytes.buffer));
+  // One archive, not 2 × N downloads (browsers ask or block after the first few). Stored, not
+  // deflated: the entries are gzip already.
+  const zip = files.length ? zipStore(files) : null;
+  post({ type: 'exported', requestId, zip, tumours: passing.length }, zip ? [zip.buffer] : []);
+}
+
+async function exportPassingDicom(requestId: number, threshold: number, source: DicomSeries, keepIdentifiers: boolean): Promise<void> {
+  if (!current?.parsed) throw new Error('no case');
+  const c = await current.parsed;
+  const passing = [...results.entries()].filter(([k, r]) => k !== SINGLE && r.item.P >= threshold).sort((a, b) => a[0] - b[0]);
+  // Written tumour by tumour: only the DICOM bytes pile up, not a float volume per tumour.
+  const files: { name: string; bytes: Uint8Array }[] = [];
+  for (const [n, [k, r]] of passing.entries()) {
+    post({ type: 'progress', requestId, done: n, total: passing.length, phase: 'writing DICOM' });
+    const dims = [...c.image.dims] as Vec3;
+    const folder = `lab${String(k).padStart(3, '0')}_seed${r.item.seed}`;
+    const input = {
+      image: { dims, affine: [...c.image.affine], data: composeView(c, r).image },
+      labels: { dims, affine: [...c.label.affine], data: labelWithTumour(c, r) },
+      sourceLabels: c.label.data,
+      source,
+      tumours: [{ organ: r.item.organ, sizeClass: r.item.sizeClass, P: r.item.P }],
+      keepIdentifiers,
+    };
+    files.push(...dicomExportFiles(input, folder));
+  }
+  const zip = files.length ? zipStore(files) : null;
+  post({ type: 'exportedDicom', requestId, zip, tumours: passing.length }, zip ? [zip.buffer] : []);
 }
 
 scope.onmessage = (e) => {
@@ -390,6 +435,9 @@ scope.onmessage = (e) => {
       return;
     case 'exportPassing':
       exportPassing(m.requestId, m.threshold).catch(fail(m.requestId));
+      return;
+    case 'exportPassingDicom':
+      exportPassingDicom(m.requestId, m.threshold, m.source, m.keepIdentifiers).catch(fail(m.requestId));
       return;
     case 'memory': {
       const mem = tf.memory();

@@ -1,4 +1,5 @@
 /** Messages between the quality-test lab's page code and its worker (tfjs lives in the worker). */
+import type { DicomSeries } from '../../core/dicom/types.ts';
 import type { LabelMap, Organ } from '../../core/labels.ts';
 import type { Vec3 } from '../../core/volume.ts';
 import type { SizeClass } from '../../core/tumor/sizeClasses.ts';
@@ -97,6 +98,8 @@ export type MainToLab =
   | { type: 'open'; requestId: number; index: number }
   | { type: 'cancel'; requestId: number }
   | { type: 'exportPassing'; requestId: number; threshold: number }
+  /** The passing tumours as one zip: per tumour a SEG and a derived series of `source` (a DICOM case). */
+  | { type: 'exportPassingDicom'; requestId: number; threshold: number; source: DicomSeries; keepIdentifiers: boolean }
   | { type: 'memory'; requestId: number }
   /** Test hook: behave as if the GPU device were lost (exercises the fallback path). */
   | { type: 'simulateDeviceLost' };
@@ -108,6 +111,10 @@ export interface ViewResult {
   image: Float32Array;
   /** 1 = M outline, 2 = S-predicts-tumour outline, 3 = both (source grid). */
   outline: Uint8Array;
+  /** The case's own labels in project ids (organs and tumours, before this tumour), source grid. */
+  labels: Uint8Array;
+  /** The project ids present in `labels` (0 left out), for the legend. */
+  labelIds: number[];
 }
 
 export type LabToMain =
@@ -120,7 +127,10 @@ export type LabToMain =
   | { type: 'batchItem'; requestId: number; item: LabItem; thumb: Thumbnail }
   | { type: 'batchDone'; requestId: number; cancelled: boolean; numTensors: number }
   | { type: 'opened'; requestId: number; view: ViewResult }
-  | { type: 'exported'; requestId: number; files: { name: string; bytes: Uint8Array }[] }
+  /** The passing tumours' image + label pairs as one store-only zip; null when none passes. */
+  | { type: 'exported'; requestId: number; zip: Uint8Array | null; tumours: number }
+  /** `zip` is null when no tumour passes. */
+  | { type: 'exportedDicom'; requestId: number; zip: Uint8Array | null; tumours: number }
   | { type: 'memory'; requestId: number; numTensors: number; numBytes: number; backend: string }
   | { type: 'cancelled'; requestId: number }
   | { type: 'error'; requestId: number | null; message: string }

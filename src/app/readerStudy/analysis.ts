@@ -2,7 +2,8 @@
  * Results of a reader study: joins answers to the answer key and runs the core statistics
  * (src/core/readerStudy/statistics.ts) per reader and pooled, split by size class, organ and
  * quality-test outcome; agreement by Cohen's kappa per reader pair and Fleiss' kappa for three or
- * more readers.
+ * more readers; and the MRMC (ORH) analysis of mrmcResults.ts, which generalises to readers and
+ * cases where the pooled numbers do not.
  */
 import {
   cohenKappa,
@@ -15,6 +16,7 @@ import {
 } from '../../core/readerStudy/statistics.ts';
 import { SIZE_CLASSES } from '../../core/tumor/sizeClasses.ts';
 import { ORGANS } from '../../core/labels.ts';
+import { mrmcSummary, type CovarianceMethod, type MrmcSummary } from './mrmcResults.ts';
 import type { Answer, ItemKey, QualityStatus, Study, SynthesisRecord, Truth } from './types.ts';
 
 export interface Joined {
@@ -71,6 +73,8 @@ export interface StudyResults {
   pooled: Split<ReaderSummary>;
   agreement: Split<Agreement>;
   roc: { pooled: { fpr: number; tpr: number }[]; perReader: Record<string, { fpr: number; tpr: number }[]> };
+  /** ORH analysis of the readers who answered every item (random readers and cases, and the fixed variants). */
+  mrmc: MrmcSummary;
   notes: string[];
 }
 
@@ -131,7 +135,11 @@ function rocOf(joined: readonly Joined[]): { fpr: number; tpr: number }[] {
 }
 
 /** Answers of several readers (each reader's answers: one per item at most) against the key. */
-export function computeResults(study: Pick<Study, 'id' | 'title' | 'mechanicsTest' | 'key'> & { synthesis?: SynthesisRecord | null }, answers: readonly Answer[]): StudyResults {
+export function computeResults(
+  study: Pick<Study, 'id' | 'title' | 'mechanicsTest' | 'key'> & { synthesis?: SynthesisRecord | null },
+  answers: readonly Answer[],
+  options: { covariance?: CovarianceMethod } = {},
+): StudyResults {
   if (!study.key) throw new Error('this study file has no answer key: results need the researcher\'s copy of the study');
   const keyOf = new Map(study.key.map((k) => [k.itemId, k]));
   const joined: Joined[] = [];
@@ -148,7 +156,7 @@ export function computeResults(study: Pick<Study, 'id' | 'title' | 'mechanicsTes
   if (syn?.method === 'generator') {
     notes.push(`Synthetic items: generator ${syn.models?.generator.fileName ?? '?'} + segmentor ${syn.models?.segmentor.fileName ?? '?'}, quality test at T = ${syn.threshold}; ${syn.report}.`);
   }
-  notes.push('Pooled statistics treat every answer as one rating; answers of different readers on the same item are not independent, so the pooled binomial p is optimistic.');
+  notes.push('Pooled statistics treat every answer as one rating; answers of different readers on the same item are not independent, so the pooled binomial p is optimistic. The MRMC analysis below accounts for that.');
   const readers = [...new Set(joined.map((j) => j.answer.readerId))].sort();
   const keys = study.key;
   const stats = (subset: readonly Joined[]) => (sel: Selector) => summarise(subset.filter((j) => sel(j.key)).map(ratingOf));
@@ -164,6 +172,10 @@ export function computeResults(study: Pick<Study, 'id' | 'title' | 'mechanicsTes
     };
   });
   const ids = (sel: Selector) => keys.filter(sel).map((k) => k.itemId);
+  const mrmc = mrmcSummary(keys, joined.map((j) => j.answer), options.covariance ?? 'delong', study.mechanicsTest);
+  if (mrmc.excluded.length) {
+    notes.push(`MRMC analysis: ${mrmc.excluded.map((e) => `${e.readerId} (${e.answered} of ${keys.length} items)`).join(', ')} left out; it needs every reader to read every item.`);
+  }
   return {
     format: 'freetumor-reader-study-results',
     version: 1,
@@ -182,6 +194,7 @@ export function computeResults(study: Pick<Study, 'id' | 'title' | 'mechanicsTes
       pooled: rocOf(joined),
       perReader: Object.fromEntries(readers.map((r) => [r, rocOf(joined.filter((j) => j.answer.readerId === r))])),
     },
+    mrmc,
     notes,
   };
 }

@@ -9,7 +9,7 @@ import { hashSeed } from '../../core/random.ts';
 import type { SizeClass } from '../../core/tumor/sizeClasses.ts';
 import { TumourSimulationError } from '../../core/tumor/errors.ts';
 import { composeView, synthesizeAndScore, type LabCase, type LabModels } from '../qualityLab/labCompute.ts';
-import { cropOf, planSynthetic, withoutTumours, type Cropped, type SyntheticSource } from './prepare.ts';
+import { cropOf, fovOf, planSynthetic, withoutTumours, type Cropped, type SyntheticSource } from './prepare.ts';
 import { drawToMix, type QualityMix } from './qualityMix.ts';
 import type { QualityModels } from './types.ts';
 
@@ -98,7 +98,7 @@ export function generatorSource(models: LabModels, refs: QualityModels, q: Quali
                 method: 'generator',
               },
             },
-            opts.cropVoxels,
+            fovOf(opts),
           );
           return { pass, value: item };
         },

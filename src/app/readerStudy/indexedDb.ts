@@ -52,6 +52,21 @@ export class IndexedDbPersistence implements StudyPersistence {
   async listStudies(): Promise<StudyListing[]> {
     return ((await this.read('studies', (s) => s.getAll())) as Study[]).map(listingOf);
   }
+  async deleteStudy(id: string): Promise<void> {
+    const db = await this.open();
+    // One transaction: a study never survives without its answers or the other way round.
+    const tx = db.transaction(['studies', 'answers', 'sessions', 'meta'], 'readwrite', { durability: 'strict' });
+    tx.objectStore('studies').delete(id);
+    const answers = tx.objectStore('answers');
+    const keys = await request(answers.index('byStudy').getAllKeys(id));
+    for (const k of keys) answers.delete(k);
+    // Sessions are keyed [studyId, readerId]: every reader of this study lies in one key range.
+    tx.objectStore('sessions').delete(IDBKeyRange.bound([id], [id, []]));
+    const meta = tx.objectStore('meta');
+    const active = (await request(meta.get('active'))) as { studyId: string } | undefined;
+    if (active?.studyId === id) meta.delete('active');
+    await done(tx);
+  }
   saveAnswer(answer: Answer): Promise<void> {
     return this.write('answers', (s) => s.put(answer));
   }

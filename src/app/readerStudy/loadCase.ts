@@ -1,5 +1,5 @@
 /** Turn a CT and its label map (bytes) into a PrepCase: HU image, labels in the project scheme. */
-import { LABEL_MAPS, remapLabels } from '../../core/labels.ts';
+import { LABEL_MAPS, remapLabels, type LabelMap } from '../../core/labels.ts';
 import { readNifti } from '../../core/nifti/read.ts';
 import { detectScheme } from '../viewer/labelScheme.ts';
 import type { PrepCase } from './prepare.ts';
@@ -10,7 +10,8 @@ export type SchemeChoice = 'auto' | keyof typeof LABEL_MAPS;
 export async function loadPrepCase(
   image: { bytes: Uint8Array; name: string },
   label: { bytes: Uint8Array; name: string },
-  scheme: SchemeChoice,
+  /** A LabelMap as is: the one the workbench already reads the open case with. */
+  scheme: SchemeChoice | LabelMap,
   tumourProvenance: PrepCase['tumourProvenance'],
   name = image.name,
 ): Promise<PrepCase & { scheme: string }> {
@@ -27,12 +28,12 @@ export async function loadPrepCase(
     rounded[n] = Math.round(b.data[n]);
     ids.add(rounded[n]);
   }
-  const chosen = scheme === 'auto' ? detectScheme(ids) : scheme;
-  const map = LABEL_MAPS[chosen];
+  const chosen = typeof scheme === 'object' ? null : scheme === 'auto' ? detectScheme(ids) : scheme;
+  const map = typeof scheme === 'object' ? scheme : LABEL_MAPS[chosen!];
   if (!map) throw new Error(`unknown label scheme ${chosen}`);
   return {
     name,
-    scheme: chosen,
+    scheme: chosen ?? map.name,
     image: { dims: a.dims, affine: a.affine, data: a.data },
     label: { dims: a.dims, affine: a.affine, data: remapLabels(rounded, map) },
     tumourProvenance,

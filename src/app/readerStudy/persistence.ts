@@ -34,6 +34,8 @@ export interface StudyPersistence {
   saveStudy(study: Study): Promise<void>;
   loadStudy(id: string): Promise<Study | null>;
   listStudies(): Promise<StudyListing[]>;
+  /** The study with every answer and session of it (and the active session, if it was this study's). */
+  deleteStudy(id: string): Promise<void>;
   saveAnswer(answer: Answer): Promise<void>;
   /** One reader's answers, or every reader's when readerId is omitted. */
   loadAnswers(studyId: string, readerId?: string): Promise<Answer[]>;
@@ -68,6 +70,12 @@ export class MemoryPersistence implements StudyPersistence {
   }
   async listStudies(): Promise<StudyListing[]> {
     return [...this.studies.values()].map(listingOf);
+  }
+  async deleteStudy(id: string): Promise<void> {
+    this.studies.delete(id);
+    for (const [k, a] of this.answers) if (a.studyId === id) this.answers.delete(k);
+    for (const [k, s] of this.sessions) if (s.studyId === id) this.sessions.delete(k);
+    if (this.active?.studyId === id) this.active = null;
   }
   async saveAnswer(answer: Answer): Promise<void> {
     this.writes++;

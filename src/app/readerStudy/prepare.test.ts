@@ -14,6 +14,7 @@ const opts = (over: Partial<PrepOptions> = {}): PrepOptions => ({
   sizeClasses: ['tiny', 'small'],
   organs: ['liver'],
   cropVoxels: 16,
+  fovMm: 32,
   createdAt: '2026-01-01T00:00:00.000Z',
   ...over,
 });
@@ -43,12 +44,35 @@ describe('real candidates', () => {
 describe('lesion crops', () => {
   it('centre the lesion at index size/2 and at world (0,0,0), int16 HU, air outside the scan', () => {
     const c = tinyCase({ tumours: [[3, 24, 24]] });
-    const crop = lesionCrop(c.image, [3, 24, 24], 16);
+    const crop = lesionCrop(c.image, [3, 24, 24], { fovMm: 32, size: 16 });
     expect(crop.dims).toEqual([16, 16, 16]);
     expect(crop.data).toBeInstanceOf(Int16Array);
     expect(crop.data[8 + 16 * (8 + 16 * 8)]).toBe(20);
     expect(crop.data[0]).toBe(-1024); // i = -5: outside the scan
     expect([crop.affine[3], crop.affine[7], crop.affine[11]].map((x) => x + 16)).toEqual([0, 0, 0]);
+  });
+});
+
+describe('physical crops', () => {
+  it('cut every item as the same mm cube on isotropic voxels, whatever the scan spacing', async () => {
+    // 1 × 1 × 4 mm: 16 source voxels would be a 16 × 16 × 64 mm slab.
+    const c = tinyCase({ tumours: [[24, 24, 24]] });
+    const affine = [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 4, 0, 0, 0, 0, 1];
+    const study = await buildStudy([{ ...c, image: { ...c.image, affine }, label: { ...c.label, affine } }], opts({ realCount: 1, syntheticCount: 0, fovMm: 40 }));
+    expect(study.fovMm).toBe(40);
+    const v = (await readNifti(study.items[0].crop, 'item.nii.gz')).volume;
+    expect(v.dims).toEqual([16, 16, 16]);
+    const spacing = [0, 1, 2].map((c) => Math.hypot(v.affine[c], v.affine[4 + c], v.affine[8 + c]));
+    for (const s of spacing) expect(s * 16).toBeCloseTo(40, 4);
+    // The 3-voxel-radius label is 7 mm across x but 28 mm along z: both seen at their true size
+    // (drawn tumour 20 HU, liver 60–64, outside -50).
+    const at = (i: number, j: number, k: number) => v.data[i + 16 * (j + 16 * k)];
+    const run = (f: (s: number) => number) => [...Array(16).keys()].filter((s) => f(s) >= 0 && f(s) < 40).length * 2.5;
+    expect(run((s) => at(s, 8, 8))).toBeLessThanOrEqual(7.5);
+    expect(run((s) => at(8, 8, s))).toBeGreaterThanOrEqual(20);
+  });
+  it('refuses a field of view outside 20–300 mm', async () => {
+    await expect(buildStudy([tinyCase({ tumours: [[24, 24, 24]] })], opts({ fovMm: 5 }))).rejects.toThrow(/20–300 mm, got 5/);
   });
 });
 

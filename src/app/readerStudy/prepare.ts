@@ -7,10 +7,12 @@
 import { ORGAN_IDS, type Organ } from '../../core/labels.ts';
 import { Rng, hashSeed } from '../../core/random.ts';
 import { boundingBox, cropOrPad, expandBox } from '../../core/geometry/crop.ts';
+import { assertFieldOfView, sampleFieldOfView, type FieldOfView } from '../../core/geometry/fieldOfView.ts';
 import { writeNifti } from '../../core/nifti/write.ts';
 import { synthesizeHandcrafted } from '../../core/tumor/handcraftedSynthesis.ts';
 import { DEFAULT_SIZE_CLASS_CONFIG, semiAxisRangeMm, type SizeClass } from '../../core/tumor/sizeClasses.ts';
 import { spacingOf, type ImageVolume, type LabelVolume, type Mat4, type Vec3, type Volume } from '../../core/volume.ts';
+import { DEFAULT_FOV_MM, FOV_MM_RANGE } from './fovDefaults.ts';
 import { findCandidates, organsPresent, type Candidate } from './candidates.ts';
 import { StudyCancelled } from './qualityMix.ts';
 import { NOT_TESTED, STUDY_FORMAT, type ItemKey, type Study, type StudyItem, type SynthesisRecord } from './types.ts';
@@ -35,7 +37,10 @@ export interface PrepOptions {
   sizeClasses: SizeClass[];
   /** Synthetic organs, used in turn (only where the case has that organ). */
   organs: Organ[];
+  /** Display voxels per side of every item (isotropic). */
   cropVoxels: number;
+  /** Side of every item's field of view in mm (default DEFAULT_FOV_MM). */
+  fovMm?: number;
   createdAt?: string;
   /** How synthetic items are made; default: handcrafted, not quality-tested. */
   synthesis?: SyntheticSource;
@@ -72,17 +77,15 @@ export const READING_WINDOW = { width: 400, level: 40 } as const;
 export const PAD_HU = -1024;
 
 /**
- * A cube of `size` voxels centred on `centre` (voxel `centre` lands at index ⌊size/2⌋), int16 HU,
- * with the affine's origin moved so the lesion centre is world (0,0,0): the crop says nothing
- * about where in the body it came from, and every item opens at the same world position.
+ * The field of view `fov` (mm, isotropic display voxels) around voxel `centre`, int16 HU, air past
+ * the scan, with the affine's origin moved so the lesion centre is world (0,0,0): the crop says
+ * nothing about where in the body it came from, and every item opens at the same world position.
  */
-export function lesionCrop(image: ImageVolume, centre: Vec3, size: number): Volume<Int16Array> {
-  const half = Math.floor(size / 2);
-  const start = centre.map((c) => c - half) as Vec3;
-  const crop = cropOrPad(image, { start, end: start.map((s) => s + size) as Vec3 }, PAD_HU);
+export function lesionCrop(image: ImageVolume, centre: Vec3, fov: FieldOfView): Volume<Int16Array> {
+  const crop = sampleFieldOfView(image, centre, fov, PAD_HU);
   const data = new Int16Array(crop.data.length);
   for (let n = 0; n < data.length; n++) data[n] = Math.max(-32768, Math.min(32767, Math.round(crop.data[n])));
-  return { dims: crop.dims, affine: centredAffine(image.affine, half), data };
+  return { dims: crop.dims, affine: centredAffine(crop.affine, Math.floor(fov.size / 2)), data };
 }
 
 function centredAffine(affine: Mat4, half: number): Mat4 {
@@ -90,6 +93,9 @@ function centredAffine(affine: Mat4, half: number): Mat4 {
   for (let r = 0; r < 3; r++) out[r * 4 + 3] = -(affine[r * 4] + affine[r * 4 + 1] + affine[r * 4 + 2]) * half;
   return out;
 }
+
+/** The field of view a build's options ask for. */
+export const fovOf = (opts: Pick<PrepOptions, 'cropVoxels' | 'fovMm'>): FieldOfView => ({ fovMm: opts.fovMm ?? DEFAULT_FOV_MM, size: opts.cropVoxels });
 
 async function encodeCrop(vol: Volume<Int16Array>): Promise<Uint8Array> {
   return writeNifti(vol, { datatype: 'int16', gzip: true, fileName: 'item.nii.gz' });
@@ -186,7 +192,7 @@ export function planSynthetic(cases: readonly PrepCase[], opts: Pick<PrepOptions
   return out;
 }
 
-export const cropOf = (p: Planned, cropVoxels: number): Cropped => ({ key: p.key, crop: lesionCrop(p.image, p.key.centreVoxel, cropVoxels) });
+export const cropOf = (p: Planned, fov: FieldOfView): Cropped => ({ key: p.key, crop: lesionCrop(p.image, p.key.centreVoxel, fov) });
 
 /** Core handcrafted synthesis, organs and size classes in turn, a tumour that does not fit redrawn (5 tries). */
 export const handcraftedSource: SyntheticSource = {
@@ -209,7 +215,7 @@ export const handcraftedSource: SyntheticSource = {
       }
       if (!made) throw new Error(`synthetic tumour ${n + 1} (${s.sizeClass}, ${s.organ}) failed: ${lastErr instanceof Error ? lastErr.message : String(lastErr)}`);
       // Keep only the crop: a whole synthetic scan per item would pile up.
-      items.push(cropOf(made, opts.cropVoxels));
+      items.push(cropOf(made, fovOf(opts)));
       await progress(items.length, `handcrafted tumour ${items.length} of ${synth.length}`);
     }
     const n = items.length;
@@ -234,6 +240,9 @@ const synthCountOf = (opts: PrepOptions) => Math.max(0, opts.syntheticCount);
 
 export async function buildStudy(cases: readonly PrepCase[], opts: PrepOptions): Promise<Study> {
   if (!Number.isInteger(opts.cropVoxels) || opts.cropVoxels < 8 || opts.cropVoxels > 256) throw new RangeError(`crop size must be 8–256 voxels, got ${opts.cropVoxels}`);
+  const fov = fovOf(opts);
+  assertFieldOfView(fov);
+  if (fov.fovMm < FOV_MM_RANGE[0] || fov.fovMm > FOV_MM_RANGE[1]) throw new RangeError(`field of view must be ${FOV_MM_RANGE[0]}–${FOV_MM_RANGE[1]} mm, got ${fov.fovMm}`);
   const rng = new Rng(hashSeed(opts.seed, 'reader-study'));
   // Real: every candidate of every case, a seeded choice of realCount of them.
   const only = synthCountOf(opts) > 0 ? opts.synthesis?.organs : undefined;
@@ -248,7 +257,7 @@ export async function buildStudy(cases: readonly PrepCase[], opts: PrepOptions):
   let done = 0;
   for (const { c, cand } of reals) {
     if (opts.shouldStop?.()) throw new StudyCancelled();
-    planned.push(cropOf(realPlan(c, cand), opts.cropVoxels));
+    planned.push(cropOf(realPlan(c, cand), fovOf(opts)));
     await opts.onProgress?.(++done, total, `real item ${done} of ${reals.length}`);
   }
   let synthesis: SynthesisRecord | null = null;
@@ -275,6 +284,7 @@ export async function buildStudy(cases: readonly PrepCase[], opts: PrepOptions):
     createdAt: opts.createdAt ?? new Date().toISOString(),
     seed: opts.seed,
     cropVoxels: opts.cropVoxels,
+    fovMm: fov.fovMm,
     window: { ...READING_WINDOW },
     mechanicsTest: key.some((k) => k.provenance === 'mechanics-test'),
     items,

@@ -5,6 +5,7 @@ import type { Organ } from '../../core/labels.ts';
 import type { ModelSlot } from '../qualityLab/messages.ts';
 import { assertModelFileName } from '../qualityLab/modelFiles.ts';
 import { findCandidates, organsPresent } from './candidates.ts';
+import { DEFAULT_FOV_MM } from './fovDefaults.ts';
 import type { PrepCase, PrepOptions } from './prepare.ts';
 import { StudyCancelled, type QualityMix } from './qualityMix.ts';
 import type { BuildOptions, StudyModelInfo, SynthesisChoice } from './studyMessages.ts';
@@ -18,10 +19,26 @@ export interface PrepCaseEntry {
   scheme: string;
   organs: Organ[];
   candidates: number;
+  /** The organ of each real tumour candidate. */
+  candidateOrgans: Organ[];
+}
+
+/** Real candidates a build can draw from: with a specialist S and synthetic items asked for, only its organ's (as buildStudy does). */
+export function realAvailable(cases: readonly PrepCaseEntry[], options: Pick<PrepOptionsForm, 'synthesis' | 'syntheticCount'>, segmentorOrgan: Organ | null | undefined): number {
+  const only = options.synthesis === 'generator' && options.syntheticCount > 0 && segmentorOrgan ? segmentorOrgan : null;
+  return cases.reduce((n, c) => n + c.candidateOrgans.filter((o) => !only || o === only).length, 0);
+}
+
+/** The warning when fewer real tumours exist than asked for; null when there are enough. */
+export function realShortfall(asked: number, found: number): string | null {
+  if (asked <= found) return null;
+  return `Asked for ${asked} real item${asked === 1 ? '' : 's'}, but the cases added hold only ${found} real tumour candidate${found === 1 ? '' : 's'}: the study will have ${found}.`;
 }
 
 /** The Prepare form: the study options a user sets (the rest of PrepOptions is made at build) plus how synthetic items are made. */
 export interface PrepOptionsForm extends Pick<PrepOptions, 'title' | 'seed' | 'realCount' | 'syntheticCount' | 'sizeClasses' | 'organs' | 'cropVoxels'> {
+  /** Side of every item's cube in mm. */
+  fovMm: number;
   /** 'generator': G + Eq. 1, scored by S (quality test); 'handcrafted': core synthesis, not quality-tested. */
   synthesis: 'generator' | 'handcrafted';
   /** Quality-test threshold T (pass at P ≥ T). */
@@ -39,6 +56,7 @@ export const DEFAULT_PREP_OPTIONS: PrepOptionsForm = {
   sizeClasses: ['small', 'medium'],
   organs: ['liver', 'pancreas', 'kidney'],
   cropVoxels: 64,
+  fovMm: DEFAULT_FOV_MM,
   synthesis: 'generator',
   threshold: DEFAULT_QUALITY.threshold,
   mix: 'balanced',
@@ -59,6 +77,8 @@ interface PrepareState {
   modelError: string | null;
   /** One line on the last build's synthetic items (what the mix got), or its cancellation. */
   lastReport: string | null;
+  /** Set after a build that got fewer real items than asked for (the study page shows it for that study). */
+  warning: { studyId: string; text: string } | null;
   /** Look for the bundled demo models (once) and load them into the study worker. */
   loadDemoModels: (base: string) => Promise<void>;
   loadModelFile: (slot: ModelSlot, fileName: string, bytes: Uint8Array) => Promise<void>;
@@ -86,7 +106,8 @@ const theRunner = (): StudyRunner => (runner ??= defaultRunner());
 
 /** What Prepare sends the runner for the chosen synthesis. */
 export function synthesisChoice(o: PrepOptionsForm): SynthesisChoice {
-  return o.synthesis === 'handcrafted' ? { method: 'handcrafted' } : { method: 'generator', threshold: o.threshold, mix: o.mix, maxAttempts: o.maxAttempts };
+  // No synthetic items: a study of real items needs no models (they may still be loading).
+  return o.synthesis === 'handcrafted' || o.syntheticCount === 0 ? { method: 'handcrafted' } : { method: 'generator', threshold: o.threshold, mix: o.mix, maxAttempts: o.maxAttempts };
 }
 
 export function newStudyId(at = new Date()): string {
@@ -106,14 +127,16 @@ const initial = {
   modelStatus: 'idle' as ModelStatus,
   modelError: null,
   lastReport: null,
+  warning: null as { studyId: string; text: string } | null,
 };
 
 export const usePrepareStore = create<PrepareState>()((set, get) => ({
   ...initial,
   addCase: (c) => {
     const { scheme, ...prep } = c;
+    const found = findCandidates(prep.label);
     set({
-      cases: [...get().cases, { key: nextKey++, case: prep, scheme, organs: organsPresent(prep.label), candidates: findCandidates(prep.label).length }],
+      cases: [...get().cases, { key: nextKey++, case: prep, scheme, organs: organsPresent(prep.label), candidates: found.length, candidateOrgans: found.map((f) => f.organ) }],
       error: null,
     });
   },
@@ -171,9 +194,9 @@ export const usePrepareStore = create<PrepareState>()((set, get) => ({
   build: async (id = newStudyId()) => {
     const { cases, options } = get();
     if (get().building) throw new Error('a study is already being built');
-    set({ building: true, error: null, progress: null, lastReport: null });
-    const { title, seed, realCount, syntheticCount, sizeClasses, organs, cropVoxels } = options;
-    const prep: BuildOptions = { id, title, seed, realCount, syntheticCount, sizeClasses, organs, cropVoxels };
+    set({ building: true, error: null, progress: null, lastReport: null, warning: null });
+    const { title, seed, realCount, syntheticCount, sizeClasses, organs, cropVoxels, fovMm } = options;
+    const prep: BuildOptions = { id, title, seed, realCount, syntheticCount, sizeClasses, organs, cropVoxels, fovMm };
     try {
       if (options.synthesis === 'generator' && options.syntheticCount > 0 && !(get().models.generator && get().models.segmentor)) {
         throw new Error('generator synthesis needs a generator (G) and a segmentor (S): load both, or choose “handcrafted, not quality-tested”');
@@ -185,7 +208,9 @@ export const usePrepareStore = create<PrepareState>()((set, get) => ({
         (done, total, phase) => set({ progress: { done, total, phase } }),
       );
       const study = await job.promise;
-      set({ lastReport: study.synthesis?.report ?? null });
+      const real = study.key?.filter((k) => k.truth === 'real').length ?? 0;
+      const short = realShortfall(options.realCount, real);
+      set({ lastReport: study.synthesis?.report ?? null, warning: short ? { studyId: study.id, text: short } : null });
       await useStudyStore.getState().setStudy(study);
       return study;
     } catch (err) {

@@ -4,7 +4,7 @@ import { useReaderSessionStore, sessionAnswers } from './readerSessionStore.ts';
 import { useResultsStore } from './resultsStore.ts';
 import { keysProblem, nextUnanswered, readerIdProblem, setClock, setPersistence } from './session.ts';
 import { useStudyStore } from './studyStore.ts';
-import { usePrepareStore } from './prepareStore.ts';
+import { realAvailable, realShortfall, usePrepareStore } from './prepareStore.ts';
 import { answersFile, serializeStudy, withoutKey } from './studyFile.ts';
 import { tinyCase } from './testCase.ts';
 import type { Study } from './types.ts';
@@ -187,5 +187,44 @@ describe('studyStore, prepareStore and resultsStore', () => {
     expect(useResultsStore.getState().error).toMatch(/belongs to study rs-y/);
     useResultsStore.getState().reset();
     expect(useResultsStore.getState().answers).toEqual([]);
+  });
+});
+
+describe('study library', () => {
+  it('lists newest first and deletes a study with its answers, sessions and active session', async () => {
+    await useStudyStore.getState().setStudy({ ...STUDY, id: 'rs-old', createdAt: '2026-01-01T10:00:00.000Z' });
+    await useStudyStore.getState().setStudy({ ...STUDY, id: 'rs-new', createdAt: '2026-03-01T10:00:00.000Z' });
+    expect(useStudyStore.getState().library.map((l) => l.id)).toEqual(['rs-new', 'rs-old']);
+    await s().begin({ ...STUDY, id: 'rs-old' }, 'R1');
+    await s().setCall('real');
+    await s().setConfidence(2);
+    await s().begin({ ...STUDY, id: 'rs-new' }, 'R1');
+    await s().setCall('real');
+    await s().setConfidence(2);
+    await useStudyStore.getState().deleteStudy('rs-new');
+    expect(useStudyStore.getState().library.map((l) => l.id)).toEqual(['rs-old']);
+    expect(useStudyStore.getState().study).toBeNull();
+    expect(await db.loadStudy('rs-new')).toBeNull();
+    expect(await db.loadAnswers('rs-new')).toEqual([]);
+    expect(await db.loadSession('rs-new', 'R1')).toBeNull();
+    expect(db.active).toBeNull();
+    // The other study keeps everything.
+    expect(await db.loadAnswers('rs-old')).toHaveLength(1);
+    expect(await db.loadSession('rs-old', 'R1')).not.toBeNull();
+  });
+});
+
+describe('real items asked for and found', () => {
+  it('warns with the number found when more real items are asked for than exist', async () => {
+    usePrepareStore.getState().addCase({ ...tinyCase({ tumours: [[18, 24, 24]] }), scheme: 'project' });
+    usePrepareStore.getState().setOptions({ realCount: 3, syntheticCount: 0, cropVoxels: 16, synthesis: 'handcrafted' });
+    const entries = usePrepareStore.getState().cases;
+    expect(realAvailable(entries, usePrepareStore.getState().options, null)).toBe(1);
+    // A specialist S for another organ leaves no real candidate once synthetic items are asked for.
+    expect(realAvailable(entries, { synthesis: 'generator', syntheticCount: 2 }, 'pancreas')).toBe(0);
+    const study = await usePrepareStore.getState().build('rs-short');
+    expect(study.items).toHaveLength(1);
+    expect(usePrepareStore.getState().warning).toEqual({ studyId: 'rs-short', text: 'Asked for 3 real items, but the cases added hold only 1 real tumour candidate: the study will have 1.' });
+    expect(realShortfall(1, 1)).toBeNull();
   });
 });

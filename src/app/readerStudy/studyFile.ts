@@ -81,6 +81,7 @@ export function parseStudy(text: string): Study {
     createdAt: typeof raw.createdAt === 'string' ? raw.createdAt : '',
     seed: typeof raw.seed === 'number' ? raw.seed : 0,
     cropVoxels: typeof raw.cropVoxels === 'number' ? raw.cropVoxels : 64,
+    ...(typeof raw.fovMm === 'number' && raw.fovMm > 0 ? { fovMm: raw.fovMm } : {}),
     window: { width: Number(win?.width ?? 400), level: Number(win?.level ?? 40) },
     mechanicsTest: raw.mechanicsTest === true,
     items,

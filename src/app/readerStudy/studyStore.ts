@@ -23,6 +23,8 @@ interface StudyState {
   importStudyText: (text: string) => Promise<Study>;
   loadStudy: (id: string) => Promise<Study | null>;
   refreshLibrary: () => Promise<void>;
+  /** Remove a study from this browser with its answers and sessions; the current study is unloaded if it was this one. */
+  deleteStudy: (id: string) => Promise<void>;
   setError: (error: string | null) => void;
   reset: () => void;
 }
@@ -52,7 +54,13 @@ export const useStudyStore = create<StudyState>()((set, get) => ({
     if (study) set({ study });
     return study;
   },
-  refreshLibrary: async () => set({ library: await getPersistence().listStudies() }),
+  // Newest first: studies are told apart by when they were made.
+  refreshLibrary: async () => set({ library: (await getPersistence().listStudies()).sort((a, b) => b.createdAt.localeCompare(a.createdAt) || a.id.localeCompare(b.id)) }),
+  deleteStudy: async (id) => {
+    await getPersistence().deleteStudy(id);
+    if (get().study?.id === id) set({ study: null });
+    await get().refreshLibrary();
+  },
   setError: (error) => set({ error }),
   reset: () => set({ ...initial }),
 }));

@@ -113,7 +113,13 @@ export interface Study {
   title: string;
   createdAt: string;
   seed: number;
+  /** Voxels per side of every item. */
   cropVoxels: number;
+  /**
+   * Side of every item's cube in mm, on isotropic voxels of fovMm / cropVoxels. Absent in studies
+   * made before crops were physical: their items are cropVoxels³ source voxels.
+   */
+  fovMm?: number;
   /** The display window readers start in. */
   window: { width: number; level: number };
   /** True when any item is a mechanics-test item: its results measure nothing about realism. */

@@ -1,6 +1,7 @@
 import { create } from 'zustand';
 
-export type CaseSource = 'demo' | 'local';
+/** 'dicom': a DICOM series converted in the tab (also local). */
+export type CaseSource = 'demo' | 'local' | 'dicom';
 
 export interface LoadedFile {
   name: string;

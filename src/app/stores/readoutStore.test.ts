@@ -9,4 +9,15 @@ describe('readoutStore', () => {
     useReadoutStore.getState().clear();
     expect(useReadoutStore.getState().readout).toBeNull();
   });
+
+  it('switches the world frame between RAS and LPS, and clearing keeps the choice', () => {
+    const s = useReadoutStore.getState();
+    expect(s.frame).toBe('RAS');
+    s.toggleFrame();
+    expect(useReadoutStore.getState().frame).toBe('LPS');
+    useReadoutStore.getState().clear();
+    expect(useReadoutStore.getState().frame).toBe('LPS');
+    useReadoutStore.getState().toggleFrame();
+    expect(useReadoutStore.getState().frame).toBe('RAS');
+  });
 });

@@ -1,4 +1,5 @@
 import { create } from 'zustand';
+import type { WorldFrame } from '../viewer/geometry.ts';
 
 export interface Readout {
   mm: [number, number, number];
@@ -14,12 +15,19 @@ export interface Readout {
 
 interface ReadoutState {
   readout: Readout | null;
+  /** The frame world positions are shown in; the readout itself is always RAS (NIfTI/niivue). */
+  frame: WorldFrame;
   setReadout: (r: Readout | null) => void;
+  setFrame: (frame: WorldFrame) => void;
+  toggleFrame: () => void;
   clear: () => void;
 }
 
 export const useReadoutStore = create<ReadoutState>()((set) => ({
   readout: null,
+  frame: 'RAS',
   setReadout: (readout) => set({ readout }),
+  setFrame: (frame) => set({ frame }),
+  toggleFrame: () => set((s) => ({ frame: s.frame === 'RAS' ? 'LPS' : 'RAS' })),
   clear: () => set({ readout: null }),
 }));

@@ -22,4 +22,14 @@ describe('statusStore', () => {
     s.clearMessages();
     expect(useStatusStore.getState().messages).toEqual([]);
   });
+
+  it('drops what earlier actions said once a later action succeeds, keeping that action\'s own messages', () => {
+    const s = useStatusStore.getState();
+    s.pushMessage('error', 'Could not open "notes.txt"');
+    const mark = s.mark();
+    s.pushMessage('error', 'Ignored "extra.nii.gz"');
+    s.pushMessage('info', 'Opened ct.nii.gz');
+    s.settle(mark);
+    expect(useStatusStore.getState().messages.map((m) => m.text)).toEqual(['Ignored "extra.nii.gz"', 'Opened ct.nii.gz']);
+  });
 });

@@ -28,6 +28,14 @@ interface StatusState {
   setBackendFailed: (error: string) => void;
   pushMessage: (level: MessageLevel, text: string) => number;
   dismissMessage: (id: number) => void;
+  /** Where an action starts: the messages it pushes get ids from here on. */
+  mark: () => number;
+  /**
+   * The action begun at `mark` succeeded, so what earlier actions reported no longer applies:
+   * their messages go (an old error would otherwise come back once the newer info times out).
+   * The action's own messages stay.
+   */
+  settle: (mark: number) => void;
   clearMessages: () => void;
   reset: () => void;
 }
@@ -49,6 +57,8 @@ export const useStatusStore = create<StatusState>()((set) => ({
     return id;
   },
   dismissMessage: (id) => set((s) => ({ messages: s.messages.filter((m) => m.id !== id) })),
+  mark: () => nextId,
+  settle: (mark) => set((s) => ({ messages: s.messages.filter((m) => m.id >= mark) })),
   clearMessages: () => set({ messages: [] }),
   reset: () => set({ backendState: 'initialising', backend: null, backendError: null, messages: [] }),
 }));

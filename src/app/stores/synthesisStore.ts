@@ -69,6 +69,8 @@ interface SynthesisState {
   compare: boolean;
   /** Names of the files last exported, for the panel to show. */
   exported: { image: string; label: string } | null;
+  /** The DICOM export's zip and how many DICOM files it holds. */
+  exportedDicom: { zip: string; files: number } | null;
   exporting: boolean;
 
   update: (change: Partial<SynthesisSettings>) => void;
@@ -87,6 +89,7 @@ interface SynthesisState {
   setCompare: (on: boolean) => void;
   setExporting: (exporting: boolean) => void;
   setExported: (files: { image: string; label: string } | null) => void;
+  setExportedDicom: (exported: { zip: string; files: number } | null) => void;
   /** Forget the result (new case or new label map); settings stay. */
   clearResult: () => void;
   /** Everything back to the defaults. */
@@ -102,6 +105,7 @@ const cleared = {
   view: 'original' as SynthesisView,
   compare: false,
   exported: null,
+  exportedDicom: null,
   exporting: false,
 };
 
@@ -136,7 +140,7 @@ export const useSynthesisStore = create<SynthesisState>()((set) => ({
     set((s) => ({ placing, message: null, settings: placing ? { ...s.settings, placement: 'click' } : s.settings })),
   setCentre: (centre) => set({ centre }),
   start: () => set({ status: 'running', message: null, placing: false }),
-  succeed: (result) => set({ status: 'done', result, message: null, view: 'synthetic', exported: null }),
+  succeed: (result) => set({ status: 'done', result, message: null, view: 'synthetic', exported: null, exportedDicom: null }),
   fail: (message) => set({ status: 'error', message }),
   setMessage: (message) => set({ message }),
   setView: (view) => set((s) => (s.result || view === 'original' ? { view } : {})),
@@ -144,6 +148,7 @@ export const useSynthesisStore = create<SynthesisState>()((set) => ({
   setCompare: (compare) => set((s) => (s.result || !compare ? { compare } : {})),
   setExporting: (exporting) => set({ exporting }),
   setExported: (exported) => set({ exported, exporting: false }),
+  setExportedDicom: (exportedDicom) => set({ exportedDicom, exporting: false }),
   clearResult: () => set((s) => ({ ...cleared, settings: s.settings })),
   reset: () => set({ settings: { ...DEFAULT_SETTINGS }, ...cleared }),
 }));

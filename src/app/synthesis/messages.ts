@@ -1,3 +1,4 @@
+import type { DicomSeries } from '../../core/dicom/types.ts';
 import type { LabelMap, Organ } from '../../core/labels.ts';
 import type { SizeClass } from '../../core/tumor/sizeClasses.ts';
 import type { Vec3 } from '../../core/volume.ts';
@@ -25,7 +26,9 @@ export interface SynthesisOptions {
 export type MainToWorker =
   | { type: 'setCase'; caseId: number; files: CaseFiles }
   | { type: 'synthesize'; requestId: number; caseId: number; options: SynthesisOptions }
-  | { type: 'export'; requestId: number; caseId: number };
+  | { type: 'export'; requestId: number; caseId: number }
+  /** SEG + derived series of the last result, against the series the case was converted from. */
+  | { type: 'exportDicom'; requestId: number; caseId: number; source: DicomSeries; keepIdentifiers: boolean };
 
 export interface SynthesisReply {
   type: 'synthesized';
@@ -42,4 +45,5 @@ export interface SynthesisReply {
 export type WorkerToMain =
   | SynthesisReply
   | { type: 'exported'; requestId: number; image: Uint8Array; label: Uint8Array; elapsedMs: number }
+  | { type: 'exportedDicom'; requestId: number; zip: Uint8Array; files: number; elapsedMs: number }
   | { type: 'error'; requestId: number; message: string };

@@ -1,3 +1,4 @@
+import type { DicomSeries } from '../../core/dicom/types.ts';
 import type { CaseFiles, MainToWorker, SynthesisOptions, SynthesisReply, WorkerToMain } from './messages.ts';
 
 type Pending = { resolve: (m: WorkerToMain) => void; reject: (e: Error) => void };
@@ -34,6 +35,13 @@ export class SynthesisClient {
     const reply = await this.request((requestId, caseId) => ({ type: 'export', requestId, caseId }));
     if (reply.type !== 'exported') throw new Error(`unexpected reply ${reply.type}`);
     return { image: reply.image, label: reply.label };
+  }
+
+  /** The last result as a zip of SEG.dcm + the derived series, against `source`. */
+  async exportDicom(source: DicomSeries, keepIdentifiers: boolean): Promise<{ zip: Uint8Array; files: number }> {
+    const reply = await this.request((requestId, caseId) => ({ type: 'exportDicom', requestId, caseId, source, keepIdentifiers }));
+    if (reply.type !== 'exportedDicom') throw new Error(`unexpected reply ${reply.type}`);
+    return { zip: reply.zip, files: reply.files };
   }
 
   dispose(): void {

@@ -4,6 +4,7 @@ import { MAX_SEED, useSynthesisStore } from '../stores/synthesisStore.ts';
 import { SynthesisClient } from './synthesisClient.ts';
 import { useStatusStore } from '../stores/statusStore.ts';
 import { baseName, downloadBytes } from './download.ts';
+import { useDicomStore } from '../stores/dicomStore.ts';
 
 /** What the synthesis actions and panel call; owns the worker client and the placement mode. */
 export interface SynthesisService {
@@ -14,6 +15,8 @@ export interface SynthesisService {
   toggleView(): void;
   toggleCompare(): void;
   exportCase(): Promise<void>;
+  /** SEG + derived series as one zip; only for a case converted from DICOM. */
+  exportDicom(): Promise<void>;
   hasCase(): boolean;
   dispose(): void;
 }
@@ -62,6 +65,7 @@ export function createSynthesisService(viewer: ViewerController, client: Synthes
       return;
     }
     const mine = generation;
+    const mark = useStatusStore.getState().mark();
     st.start();
     try {
       const r = await client.synthesize({
@@ -75,7 +79,11 @@ export function createSynthesisService(viewer: ViewerController, client: Synthes
       if (mine !== generation) return;
       const compare = store().compare;
       viewer.setSynthetic(r.image, r.tumourLabel, !compare);
+      // Find the tumour: a random placement may land on any slice, so the view goes to it.
+      const first = r.tumours[0];
+      if (first) viewer.goToVoxel(...first.centreVoxel);
       store().succeed({ seed: s.seed, tumours: r.tumours, darkening: r.darkening, elapsedMs: r.elapsedMs });
+      useStatusStore.getState().settle(mark);
     } catch (err) {
       if (mine !== generation) return;
       store().fail(errorText(err));
@@ -159,6 +167,7 @@ export function createSynthesisService(viewer: ViewerController, client: Synthes
     const st = store();
     if (!st.result || st.exporting) return;
     const mine = generation;
+    const mark = useStatusStore.getState().mark();
     st.setExporting(true);
     try {
       const { image, label } = await client.exportFiles();
@@ -168,10 +177,34 @@ export function createSynthesisService(viewer: ViewerController, client: Synthes
       downloadBytes(image, names.image);
       downloadBytes(label, names.label);
       store().setExported(names);
+      useStatusStore.getState().settle(mark);
     } catch (err) {
       store().setExporting(false);
       store().fail(`Export failed: ${errorText(err)}`);
       useStatusStore.getState().pushMessage('error', `Export failed: ${errorText(err)}`);
+    }
+  }
+
+  async function exportDicom(): Promise<void> {
+    const st = store();
+    const dicom = useDicomStore.getState();
+    if (!st.result || st.exporting) return;
+    if (!dicom.source) {
+      st.fail('DICOM export needs a case opened from a DICOM series.');
+      return;
+    }
+    const mine = generation;
+    st.setExporting(true);
+    try {
+      const { zip, files } = await client.exportDicom(dicom.source.series, dicom.keepIdentifiers);
+      if (mine !== generation) return;
+      const name = `${baseName(imageName)}_synthetic_dicom.zip`;
+      downloadBytes(zip, name, 'application/zip');
+      store().setExportedDicom({ zip: name, files });
+    } catch (err) {
+      store().setExporting(false);
+      store().fail(`DICOM export failed: ${errorText(err)}`);
+      useStatusStore.getState().pushMessage('error', `DICOM export failed: ${errorText(err)}`);
     }
   }
 
@@ -183,6 +216,7 @@ export function createSynthesisService(viewer: ViewerController, client: Synthes
     toggleView,
     toggleCompare,
     exportCase,
+    exportDicom,
     hasCase,
     dispose: () => {
       offs.forEach((off) => off());

@@ -4,6 +4,9 @@ import { checkSameGeometry, readNifti, toLabelVolume, writeNifti, type NiftiImag
 import { remapLabels } from '../../core/labels.ts';
 import { synthesizeHandcrafted, type HandcraftedSynthesis } from '../../core/tumor/index.ts';
 import type { LabelVolume } from '../../core/volume.ts';
+import type { DicomSeries } from '../../core/dicom/types.ts';
+import { dicomExportFiles } from '../files/dicomExport.ts';
+import { zipStore } from '../../core/zip.ts';
 import type { CaseFiles, MainToWorker, SynthesisOptions, WorkerToMain } from './messages.ts';
 import type { TumourInfo } from '../stores/synthesisStore.ts';
 
@@ -90,6 +93,22 @@ async function exportLast(requestId: number, caseId: number): Promise<void> {
   scope.postMessage({ type: 'exported', requestId, image, label, elapsedMs: performance.now() - t0 }, [image.buffer, label.buffer]);
 }
 
+async function exportDicom(requestId: number, caseId: number, source: DicomSeries, keepIdentifiers: boolean): Promise<void> {
+  const t0 = performance.now();
+  if (!last || last.caseId !== caseId) throw new Error('nothing synthesised for this case yet');
+  const { result, parsed } = last;
+  const files = dicomExportFiles({
+    image: result.image,
+    labels: result.label,
+    sourceLabels: parsed.label.data,
+    source,
+    tumours: result.simulation.tumours.map((t) => ({ organ: t.organ, sizeClass: t.sizeClass })),
+    keepIdentifiers,
+  });
+  const zip = zipStore(files);
+  scope.postMessage({ type: 'exportedDicom', requestId, zip, files: files.length, elapsedMs: performance.now() - t0 }, [zip.buffer]);
+}
+
 function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
@@ -101,6 +120,11 @@ scope.onmessage = (e) => {
     if (last && last.caseId !== m.caseId) last = null;
     return;
   }
-  const job = m.type === 'synthesize' ? synthesize(m.requestId, m.caseId, m.options) : exportLast(m.requestId, m.caseId);
+  const job =
+    m.type === 'synthesize'
+      ? synthesize(m.requestId, m.caseId, m.options)
+      : m.type === 'exportDicom'
+        ? exportDicom(m.requestId, m.caseId, m.source, m.keepIdentifiers)
+        : exportLast(m.requestId, m.caseId);
   job.catch((err: unknown) => scope.postMessage({ type: 'error', requestId: m.requestId, message: message(err) }));
 };

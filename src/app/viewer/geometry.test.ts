@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { voxelToWorld } from '../../core/volume.ts';
-import { flattenAffine, insideVolume, invertAffine, spacingFromAffine, worldToVoxel } from './geometry.ts';
+import { flattenAffine, insideVolume, invertAffine, spacingFromAffine, worldIn, worldToVoxel } from './geometry.ts';
 
 const demo = [3, 0, 0, -177.956, 0, 3, 0, 11.319, 0, 0, 3, 94.302, 0, 0, 0, 1];
 
@@ -26,5 +26,11 @@ describe('geometry', () => {
     expect(insideVolume([2, 3, 4], [0, -1, 0])).toBe(false);
     expect(flattenAffine([[1, 2, 3, 4], [5, 6, 7, 8], [9, 10, 11, 12], [0, 0, 0, 1]])).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 0, 0, 0, 1]);
     expect(spacingFromAffine(demo)).toEqual([3, 3, 3]);
+  });
+
+  it('gives world positions in RAS as stored, or in LPS (DICOM) with x and y negated', () => {
+    expect(worldIn('RAS', [10, -20, 30])).toEqual([10, -20, 30]);
+    expect(worldIn('LPS', [10, -20, 30])).toEqual([-10, 20, 30]);
+    expect(Object.is(worldIn('LPS', [0, 0, 0])[0], -0)).toBe(false);
   });
 });

@@ -43,3 +43,14 @@ export function flattenAffine(rows: ArrayLike<ArrayLike<number>>): Mat4 {
 export function spacingFromAffine(m: Mat4): Vec3 {
   return [0, 1, 2].map((c) => Math.hypot(m[c], m[4 + c], m[8 + c])) as Vec3;
 }
+
+/**
+ * World coordinates in the frame a reader asks for. NIfTI and niivue work in RAS+ (x to the
+ * patient's left is negative); DICOM and PACS readouts use LPS+, the same point with x and y negated.
+ */
+export type WorldFrame = 'RAS' | 'LPS';
+
+export function worldIn(frame: WorldFrame, rasMm: readonly number[]): Vec3 {
+  // +0 keeps "-0.0" out of the readout.
+  return frame === 'RAS' ? [rasMm[0] + 0, rasMm[1] + 0, rasMm[2] + 0] : [-rasMm[0] + 0, -rasMm[1] + 0, rasMm[2] + 0];
+}

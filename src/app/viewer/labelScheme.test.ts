@@ -18,7 +18,9 @@ describe('label schemes', () => {
   it('name source ids for the readout', () => {
     expect(describeLabel(2, TOTALSEGMENTATOR)).toEqual({ source: 'kidney_right', project: 'kidney' });
     expect(describeLabel(1, TOTALSEGMENTATOR)).toEqual({ source: 'spleen', project: null });
-    expect(describeLabel(42, TOTALSEGMENTATOR)).toEqual({ source: 'label 42', project: null });
+    // TotalSegmentator v2 names all 117 classes; an id past them has no name.
+    expect(describeLabel(42, TOTALSEGMENTATOR)).toEqual({ source: 'vertebrae_T2', project: null });
+    expect(describeLabel(200, TOTALSEGMENTATOR)).toEqual({ source: 'label 200', project: null });
     expect(describeLabel(0, TOTALSEGMENTATOR).source).toBe('background');
     expect(describeLabel(2, PROJECT)).toEqual({ source: 'liver_tumor', project: 'liver_tumor' });
   });

@@ -1,43 +1,74 @@
 /**
  * Gzip through the platform's CompressionStream / DecompressionStream (Node 20 and browsers),
  * streamed so that a small file that inflates to gigabytes is stopped as soon as it passes the
- * size its own header promises.
+ * size its own header promises, and so that nothing big is allocated before that header is read.
  */
 import { VolumeError } from '../errors.ts';
+import { concatBytes as concat } from '../bytes.ts';
+import { allocate } from './allocate.ts';
 
 export function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
 
-/**
- * Decide the decompressed size limit from the first bytes. Called once with at least
- * `prefixBytes` bytes (or all there are, if the stream ends sooner); may throw to reject the file.
- */
-export interface InflateLimit {
+/** What the first inflated bytes say about the rest; `plan` may throw to reject the file. */
+export interface InflateBound {
   prefixBytes: number;
-  limit(prefix: Uint8Array): number;
+  plan(prefix: Uint8Array): InflatePlan;
 }
+
+export interface InflatePlan {
+  /** The exact inflated size the header declares; inflating past it is an error. */
+  size: number;
+  /** An index into the output that should sit at an 8-byte-aligned address (the voxel data). */
+  alignAt: number;
+  /** Names the header fields behind `size`, for the message if it cannot be allocated. */
+  sizeFrom: string;
+}
+
+/** The whole inflated file, or only its start when the stream ended before `plan.size`. */
+export type Inflated =
+  | { complete: true; bytes: Uint8Array }
+  | { complete: false; prefix: Uint8Array; length: number };
+
+/**
+ * Below this much inflated data a file whose gzip trailer disagrees with its header is collected
+ * in chunks; past it the output is allocated at the declared (already budget-checked) size. A
+ * forged trailer or a truncated stream thus costs at most this much before the truth shows.
+ */
+const COLLECT_BEFORE_ALLOCATING = 16 * 1024 * 1024;
 
 function toBlobPart(bytes: Uint8Array): BlobPart {
   // Blob accepts any ArrayBufferView at runtime; the cast only satisfies TS's ArrayBuffer generics.
   return bytes as Uint8Array<ArrayBuffer>;
 }
 
-export async function gunzip(bytes: Uint8Array, file: string, bound: InflateLimit): Promise<Uint8Array> {
+/** ISIZE: the inflated size mod 2^32 from the gzip trailer (of the last member only). */
+function trailerSize(bytes: Uint8Array): number | undefined {
+  if (bytes.length < 18) return undefined;
+  const n = bytes.length;
+  return (bytes[n - 4] | (bytes[n - 3] << 8) | (bytes[n - 2] << 16) | (bytes[n - 1] << 24)) >>> 0;
+}
+
+export async function gunzip(bytes: Uint8Array, file: string, bound: InflateBound): Promise<Inflated> {
   const stream = new Blob([toBlobPart(bytes)]).stream().pipeThrough(new DecompressionStream('gzip'));
   const reader = stream.getReader();
-  const head: Uint8Array[] = [];
-  let headLength = 0;
-  let out: Uint8Array | undefined;
-  let limit = Infinity;
+  const isize = trailerSize(bytes);
+  let chunks: Uint8Array[] = [];
   let length = 0;
+  let plan: InflatePlan | undefined;
+  let head: Uint8Array | undefined;
+  let out: Uint8Array | undefined;
 
-  const settleLimit = (): void => {
-    const prefix = concat(head, headLength);
-    limit = bound.limit(prefix);
-    out = new Uint8Array(Math.max(limit, prefix.length));
-    out.set(prefix);
-    length = prefix.length;
+  const allocateOut = (p: InflatePlan): void => {
+    const pad = (8 - (p.alignAt % 8)) % 8;
+    out = allocate(file, p.size, `the inflated data (${p.sizeFrom})`, () => new Uint8Array(new ArrayBuffer(p.size + pad), pad, p.size));
+    let at = 0;
+    for (const c of chunks) {
+      out.set(c, at);
+      at += c.length;
+    }
+    chunks = [];
   };
 
   try {
@@ -50,38 +81,37 @@ export async function gunzip(bytes: Uint8Array, file: string, bound: InflateLimi
       }
       if (chunk.done) break;
       const value = chunk.value;
-      if (!out) {
-        head.push(value);
-        headLength += value.length;
-        if (headLength >= bound.prefixBytes) settleLimit();
-        if (out && length > limit) throw tooLarge(file, limit);
-        continue;
-      }
-      if (length + value.length > limit) throw tooLarge(file, limit);
-      out.set(value, length);
+      if (plan && length + value.length > plan.size) throw tooLarge(file, plan.size);
+      if (out) out.set(value, length);
+      else chunks.push(value);
       length += value.length;
+      if (!plan && length >= bound.prefixBytes) {
+        head = concat(chunks, length);
+        plan = bound.plan(head);
+        if (length > plan.size) throw tooLarge(file, plan.size);
+        // A trailer that agrees with the header is the common case: allocate once, exactly.
+        if (isize === plan.size % 2 ** 32) allocateOut(plan);
+      }
+      if (plan && !out && length >= Math.min(plan.size, COLLECT_BEFORE_ALLOCATING)) allocateOut(plan);
     }
   } catch (e) {
     reader.cancel().catch(() => {});
     throw e;
   }
-  if (!out) settleLimit();
-  return out!.subarray(0, length);
+  if (!plan) {
+    // A file shorter than prefixBytes (a tiny NIfTI-1); an empty or cut header is the caller's to name.
+    head = concat(chunks, length);
+    if (length === 0) return { complete: false, prefix: head, length };
+    plan = bound.plan(head);
+    if (length > plan.size) throw tooLarge(file, plan.size);
+  }
+  if (length < plan.size) return { complete: false, prefix: head!, length };
+  if (!out) allocateOut(plan);
+  return { complete: true, bytes: out! };
 }
 
 function tooLarge(file: string, limit: number): VolumeError {
   return new VolumeError(file, `gzip data inflates past the ${limit} bytes its header accounts for (dims do not match the data size, or a gzip bomb)`);
-}
-
-function concat(parts: Uint8Array[], length: number): Uint8Array {
-  if (parts.length === 1) return parts[0];
-  const all = new Uint8Array(length);
-  let at = 0;
-  for (const p of parts) {
-    all.set(p, at);
-    at += p.length;
-  }
-  return all;
 }
 
 function errorText(e: unknown): string {

@@ -3,6 +3,7 @@
  * only what the layout itself needs; the meaning of dims, datatype and sizes is checked in read.ts.
  */
 import { VolumeError } from '../errors.ts';
+import { MAX_EXTENSION_BYTES } from './limits.ts';
 import type { NiftiHeader } from './types.ts';
 
 export const NIFTI1_HEADER_SIZE = 348;
@@ -10,6 +11,9 @@ export const NIFTI2_HEADER_SIZE = 540;
 
 const MAGIC1 = [0x6e, 0x2b, 0x31, 0x00]; // "n+1\0"
 const MAGIC2 = [0x6e, 0x2b, 0x32, 0x00, 0x0d, 0x0a, 0x1a, 0x0a]; // "n+2\0\r\n\032\n"
+const MAGIC1_PAIR = [0x6e, 0x69, 0x31, 0x00]; // "ni1\0": header in a .hdr, voxels in a .img
+const MAGIC2_PAIR = [0x6e, 0x69, 0x32, 0x00, 0x0d, 0x0a, 0x1a, 0x0a];
+const CONVERT = 'convert the pair to a single .nii or .nii.gz (e.g. nibabel, FSL fslchfiletype, 3D Slicer)';
 
 /** Latin-1 byte strings: byte-exact in both directions, unlike a UTF-8 decoder. */
 function readString(bytes: Uint8Array, at: number, len: number): string {
@@ -41,7 +45,9 @@ export function sniffHeader(bytes: Uint8Array, file: string): { version: 1 | 2; 
     if (size === NIFTI1_HEADER_SIZE) return { version: 1, littleEndian };
     if (size === NIFTI2_HEADER_SIZE) return { version: 2, littleEndian };
   }
-  throw new VolumeError(file, 'not a NIfTI file (sizeof_hdr is neither 348 nor 540 in either byte order)');
+  // A .img of a .hdr/.img pair holds bare voxels, so it fails here; its name is the only clue.
+  const img = /\.img(\.gz)?$/i.test(file) ? '; a .img file holds only the voxels of a .hdr/.img pair, which is not supported: ' + CONVERT : '';
+  throw new VolumeError(file, `not a NIfTI file (sizeof_hdr is neither 348 nor 540 in either byte order)${img}`);
 }
 
 /** Bytes the header (without extensions) needs, for callers that stream the file in. */
@@ -61,8 +67,13 @@ export function parseHeader(bytes: Uint8Array, file: string): NiftiHeader {
 
 function parse1(bytes: Uint8Array, dv: DataView, le: boolean, file: string): NiftiHeader {
   if (!matches(bytes, 344, MAGIC1)) {
-    if (bytes[344] === 0x6e && bytes[345] === 0x69 && bytes[346] === 0x31) {
-      throw new VolumeError(file, 'two-file NIfTI (.hdr/.img, magic "ni1") is not supported; convert to .nii');
+    if (matches(bytes, 344, MAGIC1_PAIR)) {
+      throw new VolumeError(file, `a two-file NIfTI-1 header (.hdr of a .hdr/.img pair, magic "ni1"): not supported; ${CONVERT}`);
+    }
+    // ANALYZE 7.5, NIfTI's predecessor, has the same 348-byte header but no magic: those bytes are
+    // its smin field, almost always 0. A zeroed NIfTI-1 magic reads the same, so both are named.
+    if (bytes[344] === 0 && bytes[345] === 0 && bytes[346] === 0 && bytes[347] === 0) {
+      throw new VolumeError(file, `an ANALYZE 7.5 header (.hdr of a .hdr/.img pair: sizeof_hdr 348 but no NIfTI magic at byte 344), or a NIfTI-1 header with its magic zeroed; ANALYZE is not supported (its orientation is ambiguous): ${CONVERT}`);
     }
     throw new VolumeError(file, `bad NIfTI-1 magic ${hexBytes(bytes, 344, 4)} (expected "n+1")`);
   }
@@ -104,6 +115,9 @@ function parse1(bytes: Uint8Array, dv: DataView, le: boolean, file: string): Nif
 
 function parse2(bytes: Uint8Array, dv: DataView, le: boolean, file: string): NiftiHeader {
   if (!matches(bytes, 4, MAGIC2)) {
+    if (matches(bytes, 4, MAGIC2_PAIR)) {
+      throw new VolumeError(file, `a two-file NIfTI-2 header (.hdr of a .hdr/.img pair, magic "ni2"): not supported; ${CONVERT}`);
+    }
     throw new VolumeError(file, `bad NIfTI-2 magic ${hexBytes(bytes, 4, 8)} (expected "n+2")`);
   }
   const i32 = (o: number) => dv.getInt32(o, le);
@@ -144,10 +158,13 @@ function parse2(bytes: Uint8Array, dv: DataView, le: boolean, file: string): Nif
   };
 }
 
-/** The extension region is kept as raw bytes so a rewrite carries it along untouched. */
+/**
+ * The extension region is kept as raw bytes so a rewrite carries it along untouched. An oversized
+ * region is not copied: the layout check refuses its vox_offset right after parsing.
+ */
 function extensionBytes(bytes: Uint8Array, hdrSize: number, voxOffset: number): Uint8Array {
   const end = Math.min(Number.isFinite(voxOffset) ? Math.floor(voxOffset) : 0, bytes.length);
-  if (end < hdrSize + 4 || bytes[hdrSize] === 0) return new Uint8Array(0);
+  if (end < hdrSize + 4 || bytes[hdrSize] === 0 || end - hdrSize > MAX_EXTENSION_BYTES) return new Uint8Array(0);
   return new Uint8Array(bytes.subarray(hdrSize + 4, end)); // a copy, even from a Node Buffer
 }
 

@@ -41,9 +41,6 @@ export function datatypeFromCode(code: number): NiftiDatatype | undefined {
   return undefined;
 }
 
-/** 512³·2 voxels: a 1 GiB Float32Array, the most a browser tab can reasonably hold twice. */
-export const DEFAULT_MAX_VOXELS = 512 * 512 * 512 * 2;
-
 /**
  * Every field of a NIfTI-1 or NIfTI-2 header that carries meaning, in one version-neutral shape
  * (NIfTI-1 floats are widened to numbers, so writing them back as float32 is bit-exact).

@@ -15,11 +15,16 @@
  *   differs (after a resample or crop), the sform is the new affine and the qform its quaternion.
  * - Version (NIfTI-1/2), byte order and raw extensions follow the source header; new files are
  *   little-endian NIfTI-1 unless `version: 2`.
+ * - With a header readNifti returned for an int32 or float64 file that float32 rounds, every voxel
+ *   still at the value the reader gave is written with the file's exact value (see decode.ts), so
+ *   unchanged voxels round-trip bit for bit and int32 extremes do not read as out of range.
  */
 import { VolumeError } from '../errors.ts';
 import { voxelCount, type Mat4, type VoxelArray, type Volume } from '../volume.ts';
 import { affineFromHeader, affinesClose, qformFromAffine } from './affine.ts';
 import { gzip as gzipBytes } from './gzip.ts';
+import { allocate } from './allocate.ts';
+import { exactFor } from './exactValues.ts';
 import { encodeHeader, voxOffsetFor } from './header.ts';
 import { BYTES_PER_VOXEL, DATATYPE_CODES, datatypeFromCode, type NiftiDatatype, type NiftiHeader } from './types.ts';
 
@@ -111,10 +116,12 @@ export async function writeNifti(volume: Volume, opts: WriteNiftiOptions = {}): 
   setGeometry(header, volume.affine, src, file);
 
   const headBytes = encodeHeader(header);
-  const dataBytes = encodeVoxels(volume.data, datatype, sclSlope, sclInter, littleEndian, file);
-  const out = new Uint8Array(headBytes.length + dataBytes.length);
+  const exact = exactFor(src);
+  const bpv = BYTES_PER_VOXEL[datatype];
+  const out = allocate(file, headBytes.length + n * bpv, `${n} ${datatype} voxels`, () => new Uint8Array(headBytes.length + n * bpv));
   out.set(headBytes);
-  out.set(dataBytes, headBytes.length);
+  // voxOffsetFor keeps the data 16-byte aligned, so the encoder's typed views need no copy.
+  encodeVoxels(volume.data, exact?.length === n ? exact : undefined, out.subarray(headBytes.length), datatype, sclSlope, sclInter, littleEndian, file);
   return opts.gzip === false ? out : gzipBytes(out);
 }
 
@@ -151,39 +158,54 @@ function setGeometry(h: NiftiHeader, affine: Mat4, src: NiftiHeader | undefined,
 
 const PLATFORM_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-function encodeVoxels(data: VoxelArray, datatype: NiftiDatatype, slope: number, inter: number, le: boolean, file: string): Uint8Array {
+function encodeVoxels(
+  data: VoxelArray,
+  exact: Int32Array | Float64Array | undefined,
+  bytes: Uint8Array,
+  datatype: NiftiDatatype,
+  slope: number,
+  inter: number,
+  le: boolean,
+  file: string,
+): void {
   const n = data.length;
   const bpv = BYTES_PER_VOXEL[datatype];
-  const bytes = new Uint8Array(n * bpv);
+  const { buffer, byteOffset } = bytes;
   let target: Uint8Array | Int16Array | Int32Array | Float32Array | Float64Array;
   switch (datatype) {
     case 'uint8': target = bytes; break;
-    case 'int16': target = new Int16Array(bytes.buffer); break;
-    case 'int32': target = new Int32Array(bytes.buffer); break;
-    case 'float32': target = new Float32Array(bytes.buffer); break;
-    case 'float64': target = new Float64Array(bytes.buffer); break;
+    case 'int16': target = new Int16Array(buffer, byteOffset, n); break;
+    case 'int32': target = new Int32Array(buffer, byteOffset, n); break;
+    case 'float32': target = new Float32Array(buffer, byteOffset, n); break;
+    case 'float64': target = new Float64Array(buffer, byteOffset, n); break;
   }
+  // A voxel still at its read (float32-rounded) value takes the file's exact value back.
+  const valueAt = exact
+    ? (v: number): number => (data[v] === Math.fround(exact[v]) ? exact[v] : data[v])
+    : (v: number): number => data[v];
   const range = INT_RANGE[datatype];
   if (range) {
     const [lo, hi] = range;
     const identity = slope === 1 && inter === 0;
     for (let v = 0; v < n; v++) {
-      const x = identity ? data[v] : (data[v] - inter) / slope;
+      const x = identity ? valueAt(v) : (valueAt(v) - inter) / slope;
       const r = Math.round(x);
       if (!(r >= lo && r <= hi)) {
-        throw new VolumeError(file, `voxel ${v} value ${data[v]} does not fit ${datatype}${identity ? '' : ` with scl_slope ${slope}, scl_inter ${inter}`}`);
+        // 2^31 is where float32 puts int32's largest values, so the likely cause is worth naming.
+        const why = datatype === 'int32' && Math.abs(data[v]) === 2 ** 31 ? ' (float32 rounds int32 values near ±2^31 to ±2^31; write with the header readNifti returned to keep them exact)' : '';
+        throw new VolumeError(file, `voxel ${v} value ${valueAt(v)} does not fit ${datatype}${identity ? '' : ` with scl_slope ${slope}, scl_inter ${inter}`}${why}`);
       }
       target[v] = r;
     }
   } else {
-    target.set(data);
+    if (exact && datatype === 'float64') for (let v = 0; v < n; v++) target[v] = valueAt(v);
+    else target.set(data);
     for (let v = 0; v < n; v++) {
       const x = target[v];
       if (x - x !== 0) throw new VolumeError(file, `voxel ${v} value ${data[v]} is not finite as ${datatype}`);
     }
   }
   if (le !== PLATFORM_LITTLE_ENDIAN && bpv > 1) swapBytes(bytes, bpv);
-  return bytes;
 }
 
 function swapBytes(bytes: Uint8Array, width: number): void {

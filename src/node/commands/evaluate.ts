@@ -18,9 +18,10 @@ import { listFlag, numberFlag, parseArgs, requiredFlag, stringFlag } from '../ar
 import { CliError, type CliCommand } from '../cliTypes.ts';
 import { preprocessOf } from '../config.ts';
 import { loadCase } from '../data/loadCase.ts';
-import { writeFileAtomic } from '../io.ts';
+import { VOLUME_LIMIT_HELP, writeFileAtomic } from '../io.ts';
 import { toProjectLabels } from '../train/labelScheme.ts';
-import { cardDefaults, CONFIG_FLAGS, CONFIG_HELP, configFromArgs, foldCases, foldFlag, loadManifestFile, openCheckpoint, restoreChecked, startBackend, writeRunConfig, assertFitsDevice } from '../train/runSetup.ts';
+import { CARD_FLAGS, CARD_HELP, cardDefaults } from '../train/cardConfig.ts';
+import { CONFIG_FLAGS, CONFIG_HELP, configFromArgs, foldCases, foldFlag, loadManifestFile, openCheckpoint, restoreChecked, startBackend, writeRunConfig, assertFitsDevice } from '../train/runSetup.ts';
 import { labelsOnGrid } from '../train/sourceGeometry.ts';
 
 const help = `usage: freetumor evaluate --manifest FILE --checkpoint CKPT --out DIR [options]
@@ -36,16 +37,20 @@ options:
   --manifest FILE   repeatable (e.g. real cases and a synthetic set); cases of all are pooled
   --checkpoint CKPT segmentor checkpoint (stage 1 or 3: file, checkpoint dir, or run dir; or one
                     made by import-checkpoint). Its model card supplies the preset, patch,
-                    spacing, label scheme, organ and S's architecture (over --config; flags win)
+                    spacing, label scheme, organ and S's architecture (see model card below)
   --out DIR
   --fold K          evaluate fold K only (default: every case)
   --overlap X       sliding-window overlap (default preset.inference.overlap)
   --nsd-tolerance MM  normalised surface Dice tolerance (default evaluation.nsdToleranceMm = 2)
   --cache DIR       accepted as by the training commands; unused (evaluate reads the source scans)
-${CONFIG_HELP}`;
+${CARD_HELP}
+${CONFIG_HELP}
+
+${VOLUME_LIMIT_HELP}`;
 
 const FLAGS = {
   ...CONFIG_FLAGS,
+  ...CARD_FLAGS,
   manifest: { type: 'list' },
   checkpoint: { type: 'string' },
   out: { type: 'string' },
@@ -91,8 +96,7 @@ export const command: CliCommand = {
     if (stringFlag(args, 'overlap') !== undefined) extra.push({ preset: { inference: { overlap: numberFlag(args, 'overlap', 0.75, { min: 0, max: 0.99 }) } } });
     if (stringFlag(args, 'nsd-tolerance') !== undefined) extra.push({ evaluation: { nsdToleranceMm: numberFlag(args, 'nsd-tolerance', 2, { min: 0 }) } });
     const ck = await openCheckpoint(requiredFlag(args, 'checkpoint'));
-    // The card supplies preset, crop, label scheme and S's architecture; flags still win.
-    const cfg = await configFromArgs(args, extra, cardDefaults(ck, 'S'));
+    const cfg = await configFromArgs(args, extra, [cardDefaults(ck, 'S')]);
     const loaded = [];
     for (const m of manifests) loaded.push(await loadManifestFile(m));
     const label = 'evaluate';

@@ -12,6 +12,7 @@ import { importTorchCheckpoint, writeLoadedCheckpoint } from '../../models/offic
 import { numberFlag, parseArgs, requiredFlag, stringFlag } from '../args.ts';
 import { CliError, type CliCommand } from '../cliTypes.ts';
 import { writeFileAtomic } from '../io.ts';
+import { quietNodeBackendAdvice } from '../tfjsAdvice.ts';
 import { CHECKPOINT_FILE } from '../train/runSetup.ts';
 
 const help = `usage: freetumor import-checkpoint FILE.pt --out DIR [--organ liver|pancreas|kidney]
@@ -26,7 +27,8 @@ source file's name, SHA-256, epoch and best_acc.
   a SwinUNETR segmentor .pt           → DIR/${CHECKPOINT_FILE}            S
 
 Use them as --generator DIR/generator, --segmentor DIR/segmentor (or DIR), --checkpoint DIR;
-evaluate takes preset, patch, spacing and label scheme from the card.
+the commands that load them take preset, patch, spacing, label scheme, organ and architecture
+from the card (no flag needed; see --override-card in their --help).
 
 options:
   --out DIR       where the checkpoint(s) go (created; files are replaced atomically)
@@ -55,8 +57,9 @@ export const command: CliCommand = {
     } catch (e) {
       throw new CliError(`${file}: cannot read the checkpoint (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
     }
-    // Converting is layout work on the host: no GPU needed.
+    // Converting is layout work on the host: no GPU needed, and no tfjs-node advice either.
     await tf.setBackend('cpu');
+    quietNodeBackendAdvice(tf.findBackend('cpu'));
     let result;
     try {
       result = await importTorchCheckpoint(bytes, basename(file), { organ: organ as Organ | undefined, roi });

@@ -16,6 +16,7 @@ import { swinUnetrWeightsToTorch } from '../../models/swinUnetr/index.ts';
 import type { SwinUNETRConfig } from '../../models/config.ts';
 import { initBackend } from '../backend.ts';
 import { writeNiftiFile } from '../io.ts';
+import { runCliProcess } from '../testing/cliProcess.ts';
 import { runCli } from '../testing/runCli.ts';
 
 const present = officialFixturesPresent('freetumor import-checkpoint');
@@ -93,6 +94,13 @@ describe('freetumor import-checkpoint', () => {
     } finally {
       S.dispose();
     }
+  });
+
+  it.skipIf(!present)('in its own process, as a user runs it: no tfjs-node banner on stderr', { timeout: 90_000 }, async () => {
+    // In-process the backend was quieted by beforeAll already; a fresh process is the real check.
+    const r = await runCliProcess(['import-checkpoint', fixturePath('ckpt-swinunetr-fs12-oc3.pt'), '--out', join(dir, 'proc'), '--organ', 'liver'], { timeoutMs: 80_000 });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
   });
 
   it.skipIf(!present)('refuses the partial TGAN.pt, naming missing keys of each part', async () => {

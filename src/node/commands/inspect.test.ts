@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
+import { CT3_DIR, CT_J2K_DIR, CT_J2K_SEG, dicomFixturesPresent } from '../testing/dicomFixtures.ts';
 import { runCli } from '../testing/runCli.ts';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -84,5 +85,35 @@ describe('freetumor inspect', () => {
     const bad = spawnSync(process.execPath, ['bin/freetumor.mjs', 'inspect', empty], { cwd: ROOT, encoding: 'utf8' });
     expect(bad.status).toBe(2);
     expect(bad.stderr).toBe(`freetumor inspect: ${empty}: file is empty\n`);
+  });
+});
+
+describe.skipIf(!dicomFixturesPresent('freetumor inspect on DICOM folders'))('freetumor inspect DIR (DICOM series folder)', () => {
+  it('the JPEG-2000 series: 512×512×20 at 0.977×0.977×2 mm, and its segmentation NIfTI accepted as the same grid', async () => {
+    const r = await run('inspect', CT_J2K_DIR, '--label', CT_J2K_SEG, '--label-map', 'totalsegmentator');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.dims).toEqual([512, 512, 20]);
+    expect(j.spacing).toEqual([0.976563, 0.976563, 2]);
+    expect(j.dicom.summary).toBe('CT Body 3.0 · 20 slices · 512×512 · 0.977×0.977×2 mm');
+    expect(j.dicom.transferSyntax).toBe('JPEG 2000 Image Compression (Lossless Only) (1.2.840.10008.1.2.4.90)');
+    expect(j.intensity).toEqual({ min: -1024, max: 1839 });
+    expect(j.affine).toEqual([
+      [-0.9765625, 0, 0, 249.51171875],
+      [0, 0.9765625, 0, -61.51171875],
+      [0, 0, 2, -804.5],
+      [0, 0, 0, 1],
+    ]);
+    const byId = Object.fromEntries(j.label.labels.map((l: { id: number }) => [l.id, l]));
+    expect(byId[5]).toEqual({ id: 5, voxels: 366708, name: 'liver', project: 'liver', projectId: 1 });
+  });
+
+  it('a folder that is not one series: the problem on one line, or the list with --series', async () => {
+    const seg = await run('inspect', CT3_DIR, '--series', '9');
+    expect(seg.code).toBe(2);
+    expect(seg.stderr).toMatch(/dcmqi-ct-3slice: no series with UID or number '9'; the folder holds:\n {2}\(no description\) · #2 · 3 slices/);
+    const file = await run('inspect', CT_J2K_SEG, '--series', '2');
+    expect(file.stderr).toMatch(/--series applies to a DICOM series folder, and this is a file\n$/);
   });
 });

@@ -1,9 +1,11 @@
-import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseManifest } from '../../core/manifest.ts';
-import type { Volume } from '../../core/volume.ts';
+import { sameGeometry, type Volume } from '../../core/volume.ts';
+import { loadCase } from '../data/loadCase.ts';
+import { CT_J2K_DIR, CT_J2K_SEG, dicomFixturesPresent } from '../testing/dicomFixtures.ts';
 import { runCli } from '../testing/runCli.ts';
 import { readNiftiFile, writeNiftiFile } from '../io.ts';
 
@@ -120,5 +122,85 @@ describe('freetumor manifest', () => {
     const r = await run(['manifest', '--out', join(dir, 'x.json'), '--litz', dir]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/unknown option --litz/);
+  });
+});
+
+describe('freetumor manifest --pairs names', () => {
+  it('pairs equal names (with or without _0000) and nnU-Net CASE_0000 ↔ CASE; ambiguous names are problems', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'ftw-manifest-names-'));
+    try {
+      const dims: [number, number, number] = [4, 4, 4];
+      const affine = [2, 0, 0, 0, 0, 2, 0, 0, 0, 0, 2, 0, 0, 0, 0, 1] as Volume['affine'];
+      const ct = { dims, affine, data: new Int16Array(64).fill(40) };
+      const lbl = { dims, affine, data: new Uint8Array(64).fill(1) };
+      const img = (name: string) => writeNiftiFile(join(root, 'p/images', name), ct, { datatype: 'int16' });
+      const lab = (name: string) => writeNiftiFile(join(root, 'p/labels', name), lbl, { datatype: 'uint8' });
+      await mkdir(join(root, 'p/images'), { recursive: true });
+      await mkdir(join(root, 'p/labels'), { recursive: true });
+      await img('nn_0000.nii.gz'), await lab('nn.nii.gz'); // nnU-Net
+      await img('eq_0000.nii.gz'), await lab('eq_0000.nii.gz'); // equal names ending in _0000
+      await img('plain.nii'), await lab('plain.nii.gz');
+      // Both conventions side by side: each image takes the label of its own name.
+      await img('both.nii.gz'), await img('both_0000.nii.gz'), await lab('both.nii.gz'), await lab('both_0000.nii.gz');
+      // Two images for one label: the equal name wins, the other is a problem.
+      await img('dup.nii.gz'), await img('dup_0000.nii.gz'), await lab('dup.nii.gz');
+      await img('lone_0000.nii.gz');
+      await img('tw.nii'), await img('tw.nii.gz'), await lab('tw.nii.gz');
+      const out = join(root, 'manifest.json');
+      const strict = await run(['manifest', '--out', out, '--pairs', `${join(root, 'p')}:project:s`, '--folds', '1']);
+      expect(strict.code).toBe(2);
+      const r = await run(['manifest', '--out', out, '--pairs', `${join(root, 'p')}:project:s`, '--folds', '1', '--allow-problems']);
+      expect(r.code).toBe(0);
+      const m = parseManifest(await readFile(out, 'utf8'), out);
+      expect(m.cases.map((c) => [c.id, c.image, c.label]).sort()).toEqual([
+        ['s/both', 'p/images/both.nii.gz', 'p/labels/both.nii.gz'],
+        ['s/both_0000', 'p/images/both_0000.nii.gz', 'p/labels/both_0000.nii.gz'],
+        ['s/dup', 'p/images/dup.nii.gz', 'p/labels/dup.nii.gz'],
+        ['s/eq_0000', 'p/images/eq_0000.nii.gz', 'p/labels/eq_0000.nii.gz'],
+        ['s/nn', 'p/images/nn_0000.nii.gz', 'p/labels/nn.nii.gz'],
+        ['s/plain', 'p/images/plain.nii', 'p/labels/plain.nii.gz'],
+      ]);
+      const problems: string[] = JSON.parse(r.stdout).problems;
+      expect(problems).toHaveLength(4);
+      const p = join(root, 'p');
+      expect(problems).toContain(`${p}/images/dup_0000.nii.gz: its nnU-Net label ${p}/labels/dup.nii.gz is already paired with ${p}/images/dup.nii.gz (equal names); keep one image`);
+      expect(problems).toContain(`${p}/images/lone_0000.nii.gz: no label file for this image (looked for labels/lone_0000.nii(.gz) or labels/lone.nii(.gz))`);
+      expect(problems).toContain(`${p}/images/tw.nii and ${p}/images/tw.nii.gz: two files for the case name 'tw'; keep one`);
+      expect(problems).toContain(`${p}/labels/tw.nii.gz: label without an image`);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+});
+
+describe.skipIf(!dicomFixturesPresent('freetumor manifest with DICOM folders'))('freetumor manifest --pairs with DICOM series folders', () => {
+  it('pairs images/NAME/ (a series) with labels/NAME.nii.gz; a broken series is a problem naming its files; the case loads in HU', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'ftw-manifest-dicom-'));
+    try {
+      const names = (await readdir(CT_J2K_DIR)).sort();
+      for (const [caseName, keep] of [['ct', names], ['gap', names.filter((_, n) => n !== 4)]] as const) {
+        for (const n of keep) await put(join(root, 'pairs/images', caseName, n), join(CT_J2K_DIR, n));
+        await put(join(root, 'pairs/labels', `${caseName}.nii.gz`), CT_J2K_SEG);
+      }
+      // A series folder in nnU-Net naming pairs as a file would.
+      for (const n of names) await put(join(root, 'pairs/images/nn_0000', n), join(CT_J2K_DIR, n));
+      await put(join(root, 'pairs/labels/nn.nii.gz'), CT_J2K_SEG);
+      const out = join(root, 'manifest.json');
+      const r = await run(['manifest', '--out', out, '--pairs', `${join(root, 'pairs')}:totalsegmentator:dicom`, '--allow-problems']);
+      expect(r.code).toBe(0);
+      expect(r.stderr).toMatch(/1 problem\(s\) in the data/);
+      expect(r.stderr).toMatch(new RegExp(`pairs/images/gap: CT Body 3\\.0 · 19 slices .*cannot convert: missing slice\\(s\\): 4 mm between ${names[5]} and ${names[3]}`));
+      const m = parseManifest(await readFile(out, 'utf8'), out);
+      expect(m.cases.map((c) => [c.id, c.image]).sort()).toEqual([['dicom/ct', 'pairs/images/ct'], ['dicom/nn', 'pairs/images/nn_0000']]);
+      // What train-segmentation and synthesize read for the case: HU on the label's grid, project ids.
+      const c = await loadCase(m.cases.find((x) => x.id === 'dicom/ct')!, root);
+      expect(c.image.dims).toEqual([512, 512, 20]);
+      expect(sameGeometry(c.label, c.image, 1e-6)).toBe(true);
+      let liver = 0;
+      for (const v of c.label.data) if (v === 1) liver++;
+      expect(liver).toBe(366708);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 });

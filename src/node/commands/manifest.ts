@@ -7,7 +7,7 @@ import { CliError, type CliCommand } from '../cliTypes.ts';
 import { Progress } from '../progress.ts';
 import { scanDataset, type CaseCandidate, type DatasetSpec, type LayoutName } from '../datasets/layouts.ts';
 import { checkCases } from '../datasets/validate.ts';
-import { writeFileAtomic } from '../io.ts';
+import { VOLUME_LIMIT_HELP, writeFileAtomic } from '../io.ts';
 
 const help = `usage: freetumor manifest --out manifest.json [datasets…] [options]
        freetumor manifest --check-manifest manifest.json
@@ -21,8 +21,12 @@ datasets (each may repeat):
   --kits DIR               case_NNNNN/imaging.nii.gz + segmentation.nii.gz
   --totalsegmentator DIR   sNNNN/ct.nii.gz + segmentations/<structure>.nii.gz
   --abdomenatlas DIR       BDMAP_*/ct.nii.gz + segmentations/<structure>.nii.gz
-  --pairs DIR[:MAP[:NAME]] images/ + labels/ with equal names; MAP a label map
-                           (project, totalsegmentator, lits, msd-liver, msd-pancreas, kits)
+  --pairs DIR[:MAP[:NAME]] images/ + labels/ (or imagesTr/ + labelsTr/): an image pairs with
+                           the label of its own name, else nnU-Net style images/CASE_0000.nii.gz
+                           with labels/CASE.nii.gz; the case id is the label's name. MAP a label
+                           map (project, totalsegmentator, lits, msd-liver, msd-pancreas, kits);
+                           an image may be a DICOM series folder images/NAME/ (one series)
+                           beside labels/NAME.nii.gz on its converted grid
 options:
   --folds N                number of folds (default ${DEFAULT_FOLDS})
   --seed N                 seed of the fold assignment (default 0)
@@ -30,7 +34,9 @@ options:
   --concurrency N          files read at once while checking (default 2)
   --max-voxels N           refuse volumes larger than this
   --allow-problems         write the manifest without the failing cases (exit 0)
-Problems go to stderr and to <out>.report.json; with any problem and no --allow-problems: exit 2.`;
+Problems go to stderr and to <out>.report.json; with any problem and no --allow-problems: exit 2.
+
+${VOLUME_LIMIT_HELP}`;
 
 const SPEC = {
   out: { type: 'string' },

@@ -5,7 +5,9 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { remapLabels, TOTALSEGMENTATOR } from '../../core/labels.ts';
 import { readNifti, toLabelVolume } from '../../core/nifti/index.ts';
+import { sameGeometry } from '../../core/volume.ts';
 import { writeNiftiFile } from '../io.ts';
+import { CT_J2K_DIR, CT_J2K_SEG, dicomFixturesPresent } from '../testing/dicomFixtures.ts';
 import { runCli } from '../testing/runCli.ts';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -119,8 +121,8 @@ describe('freetumor simulate', () => {
       [['--image', CT, '--label', SEG, '--label-map', 'totalsegmentator', '--out', tmp, '--centre', '1,2'], /--centre must be three/],
       [['--image', CT, '--label', SEG, '--label-map', 'totalsegmentator', '--out', tmp, '--centre', '0,0,0'], /not inside the liver/],
       [['--image', CT, '--label', SEG, '--label-map', 'totalsegmentator', '--out', tmp, '--centre', '999,0,0'], /outside the volume/],
-      // KiTS ids on a TotalSegmentator file: no liver at all.
-      [['--image', CT, '--label', SEG, '--label-map', 'kits', '--out', tmp], /no liver voxel/],
+      // KiTS ids on a TotalSegmentator file: no liver at all; the line names the file and the map.
+      [['--image', CT, '--label', SEG, '--label-map', 'kits', '--out', tmp], new RegExp(`^freetumor simulate: ${SEG.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: the label has no liver voxel .*\\(read with --label-map kits\\)\n$`)],
       [['--image', join(tmp, 'missing.nii.gz'), '--label', SEG, '--label-map', 'totalsegmentator', '--out', tmp], /no such file/],
       [['--image', CT, '--label', SEG, '--label-map', 'totalsegmentator', '--out', tmp, '--seed', '1.5'], /--seed must be an integer/],
       [['--image', CT, '--label', SEG, '--label-map', 'totalsegmentator', '--out', tmp, '--bogus'], /unknown option --bogus/],
@@ -189,5 +191,30 @@ describe('freetumor simulate', () => {
     const r = await run('simulate', '--help');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/--avoid-vessels/);
+  });
+});
+
+describe.skipIf(!dicomFixturesPresent('freetumor simulate on a DICOM folder'))('freetumor simulate --image DIR', () => {
+  it('synthesises on a DICOM series folder with a NIfTI label on its converted grid', async () => {
+    const out = join(tmp, 'dicom');
+    const r = await run('simulate', '--image', `${CT_J2K_DIR}/`, '--label', CT_J2K_SEG, '--label-map', 'totalsegmentator', '--organ', 'liver', '--count', '1', '--seed', '3', '--out', out);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.dicom.summary).toBe('CT Body 3.0 · 20 slices · 512×512 · 0.977×0.977×2 mm');
+    expect(j.tumours).toHaveLength(1);
+    expect(j.newTumourVoxels).toBeGreaterThan(0);
+    // Named after the folder; both outputs on the segmentation's grid, the image in HU.
+    expect(j.files.image).toBe(join(out, 'example_ct_dicom_synthetic.nii.gz'));
+    const img = await read(j.files.image);
+    const lbl = await read(j.files.label);
+    const seg = await read(CT_J2K_SEG);
+    expect(img.volume.dims).toEqual([512, 512, 20]);
+    expect(sameGeometry(img.volume, seg.volume, 1e-6)).toBe(true);
+    expect(sameGeometry(lbl.volume, seg.volume, 1e-6)).toBe(true);
+    let tumour = 0;
+    for (const v of lbl.volume.data) if (v === 2) tumour++;
+    expect(tumour).toBe(j.newTumourVoxels);
+    expect(img.volume.data.subarray(0, 512 * 512).reduce((m, v) => Math.min(m, v), Infinity)).toBe(-1024);
   });
 });

@@ -12,15 +12,18 @@ import {
   SIZE_CLASSES,
   isSizeClass,
   synthesizeHandcrafted,
+  TumourSimulationError,
   type SizeClass,
 } from '../../core/tumor/index.ts';
+import { VolumeError } from '../../core/errors.ts';
 import type { LabelVolume, Vec3 } from '../../core/volume.ts';
 import { listFlag, numberFlag, parseArgs, requiredFlag, stringFlag } from '../args.ts';
 import { CliError, type CliCommand } from '../cliTypes.ts';
-import { readNiftiFile, writeNiftiFile } from '../io.ts';
+import { dicomSourceJson, readImageOrDicom, terminalProgress } from '../dicom.ts';
+import { readNiftiFile, VOLUME_LIMIT_HELP, writeNiftiFile } from '../io.ts';
 
 const d = DEFAULT_POSITION_OPTIONS;
-const help = `usage: freetumor simulate --image FILE --label FILE --label-map NAME --out DIR [options]
+const help = `usage: freetumor simulate --image FILE|DIR --label FILE --label-map NAME --out DIR [options]
 
 Places synthetic tumours in an organ of a CT (FreeTumor's position simulation, SynTumor texture,
 handcrafted darkening; no generator) and writes
@@ -31,7 +34,11 @@ then prints a JSON summary (centres, classes, new tumour voxel counts, volumes, 
 Tumours never go on an existing tumour: centres and masks keep --tumour-margin from every voxel
 labelled tumour, and those voxels are never changed. The texture (s, b, β) is drawn from the seed.
 
+--image may be a DICOM series folder (converted to HU as \`freetumor convert\` does; outputs are
+NIfTI on the converted grid, and --label must be a NIfTI on that grid).
+
 options:
+  --series UID|NUMBER     which series of a DICOM folder holding several
   --label-map NAME        how to read the label file's ids: ${Object.keys(LABEL_MAPS).join('|')}
                           (required: a wrong guess would put tumours in the wrong organ)
   --organ NAME            ${ORGANS.join('|')}; repeat or comma-separate for several (default ${d.organs.join(',')})
@@ -44,8 +51,10 @@ options:
   --avoid-vessels         skip candidate centres brighter than --vessel-hu
   --vessel-hu HU          vessel threshold (default ${d.avoidVessels.huThreshold})
   --darkening LO,HI       d ~ U(LO,HI) in window units (default ${DEFAULT_HANDCRAFTED_OPTIONS.darkening.join(',')})
-  --name NAME             output base name (default: the image file name without .nii[.gz])
-Exit 0 on success, 2 on bad input or usage.`;
+  --name NAME             output base name (default: the image file or folder name without .nii[.gz])
+Exit 0 on success, 2 on bad input or usage.
+
+${VOLUME_LIMIT_HELP}`;
 
 const FLAGS = {
   image: { type: 'string' },
@@ -63,6 +72,7 @@ const FLAGS = {
   darkening: { type: 'string' },
   name: { type: 'string' },
   out: { type: 'string' },
+  series: { type: 'string' },
 } as const;
 
 function parseCentre(raw: string): Vec3 {
@@ -97,7 +107,7 @@ function parseRange(raw: string, flag: string): [number, number] {
 }
 
 function baseName(file: string): string {
-  return basename(file).replace(/\.nii(\.gz)?$/i, '');
+  return basename(file.replace(/[/\\]+$/, '')).replace(/\.nii(\.gz)?$/i, '');
 }
 
 const round = (x: number, digits = 3): number => Number(x.toFixed(digits));
@@ -141,7 +151,11 @@ export const command: CliCommand = {
     const name = stringFlag(args, 'name') ?? baseName(imageFile);
     if (!name || /[/\\]/.test(name)) throw new CliError(`bad --name '${name}'`);
 
-    const img = await readNiftiFile(imageFile);
+    const img = await readImageOrDicom(imageFile, {
+      series: stringFlag(args, 'series'),
+      onProgress: terminalProgress(),
+      warn: (line) => process.stderr.write(`freetumor simulate: ${line}\n`),
+    });
     const seg = await readNiftiFile(labelFile);
     checkSameGeometry(img.volume, seg.volume, imageFile, labelFile);
     const source = toLabelVolume(seg, labelFile);
@@ -152,7 +166,7 @@ export const command: CliCommand = {
       }
     }
 
-    const result = synthesizeHandcrafted(img.volume, label, {
+    const options = {
       seed,
       count,
       organs,
@@ -162,7 +176,16 @@ export const command: CliCommand = {
       tumourMarginMm,
       avoidVessels: { enabled: avoid, huThreshold: vesselHu },
       handcrafted: darkRaw ? { darkening: parseRange(darkRaw, 'darkening') } : {},
-    });
+    };
+    let result;
+    try {
+      result = synthesizeHandcrafted(img.volume, label, options);
+    } catch (e) {
+      // "no liver voxel" is a fact about the label file as read through the map: a wrong
+      // --label-map is the usual cause, so the line names both.
+      if (e instanceof TumourSimulationError) throw new VolumeError(labelFile, `${e.message} (read with --label-map ${mapName})`);
+      throw e;
+    }
 
     await mkdir(outDir, { recursive: true }).catch((e: Error) => {
       throw new CliError(`cannot create --out ${outDir}: ${e.message}`);
@@ -176,6 +199,7 @@ export const command: CliCommand = {
 
     const out = {
       image: imageFile,
+      ...(img.dicom ? { dicom: dicomSourceJson(img.dicom) } : {}),
       label: labelFile,
       labelMap: labelMap.name,
       seed,

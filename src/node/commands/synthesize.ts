@@ -20,7 +20,9 @@ import { numberFlag, parseArgs, requiredFlag, stringFlag } from '../args.ts';
 import { CliError, type CliCommand } from '../cliTypes.ts';
 import { decodeCase } from '../data/cache.ts';
 import { casePath, loadCase } from '../data/loadCase.ts';
-import { readNiftiFile, writeFileAtomic, writeNiftiFile } from '../io.ts';
+import { readImageOrDicom } from '../dicom.ts';
+import { VOLUME_LIMIT_HELP, writeFileAtomic, writeNiftiFile } from '../io.ts';
+import { CARD_FLAGS, CARD_HELP, cardDefaults } from '../train/cardConfig.ts';
 import { cacheFor, CONFIG_FLAGS, CONFIG_HELP, configFromArgs, foldCases, foldFlag, loadManifestFile, openCheckpoint, restoreChecked, startBackend, writeRunConfig, assertFitsDevice } from '../train/runSetup.ts';
 import { applyToSource, cropPadded } from '../train/sourceGeometry.ts';
 import { tumourInputs } from '../train/tumourInputs.ts';
@@ -40,6 +42,8 @@ draws per case while none passes, else the case is skipped. The change is mapped
                            train-segmentation --synthesis offline --synthetic-manifest
   DIR/quality.jsonl        one line per tumour drawn: case, attempt, tumour, organ, size class,
                            new tumour voxels, P, pass
+A case image may be a DICOM series folder (see freetumor manifest --pairs); its outputs are NIfTI
+on the converted grid.
 stdout: a JSON summary (cases written / skipped, tumours passed / failed, new tumour voxels).
 options:
   --manifest FILE  --generator CKPT (stage 2)  --segmentor CKPT (stage 1)  --out DIR
@@ -48,10 +52,14 @@ options:
   --retries N      draws per case (default run.offlineRetries = 10)
   --threshold T    quality threshold (default preset.quality.threshold = 0.7)
   --cache DIR
-${CONFIG_HELP}`;
+${CARD_HELP}
+${CONFIG_HELP}
+
+${VOLUME_LIMIT_HELP}`;
 
 const FLAGS = {
   ...CONFIG_FLAGS,
+  ...CARD_FLAGS,
   manifest: { type: 'string' },
   generator: { type: 'string' },
   segmentor: { type: 'string' },
@@ -83,10 +91,10 @@ export const command: CliCommand = {
     const extra: Record<string, unknown>[] = [];
     if (stringFlag(args, 'retries') !== undefined) extra.push({ run: { offlineRetries: numberFlag(args, 'retries', 10, { integer: true, min: 1 }) } });
     if (stringFlag(args, 'threshold') !== undefined) extra.push({ preset: { quality: { threshold: numberFlag(args, 'threshold', 0.7, { min: 0, max: 1 }) } } });
-    const cfg = await configFromArgs(args, extra);
-    const lm = await loadManifestFile(requiredFlag(args, 'manifest'));
     const genCk = await openCheckpoint(requiredFlag(args, 'generator'));
     const segCk = await openCheckpoint(requiredFlag(args, 'segmentor'));
+    const cfg = await configFromArgs(args, extra, [cardDefaults(genCk, 'G'), cardDefaults(segCk, 'S')]);
+    const lm = await loadManifestFile(requiredFlag(args, 'manifest'));
     const label = 'synthesize';
     const info = await startBackend(cfg.run.backend, label);
     const G: Network = restoreChecked(genCk, 'G', { config: cfg.preset.generator, role: 'generator' });
@@ -164,7 +172,7 @@ export const command: CliCommand = {
           }
           const mask = keepPassing(t.simulation, keep, crop, d, masks);
           const src = await loadCase(c, lm.root);
-          const srcImage = await readNiftiFile(casePath(lm.root, c.image));
+          const srcImage = await readImageOrDicom(casePath(lm.root, c.image));
           const scan = { dims: src.image.dims, affine: src.image.affine, image: new Float32Array(src.image.data), label: new Uint8Array(src.label.data) };
           const tumourVoxels = applyToSource(scan, { affine: prep.header.affine, start, size, delta: d, mask }, t.organ, cfg.preprocess.windowHi - cfg.preprocess.windowLo);
           newTumourVoxels += tumourVoxels;

@@ -11,9 +11,11 @@ import { augmentBatch, createSegmentor, segmentorOptimizer, segmentorSynthesisSt
 import { numberFlag, parseArgs, requiredFlag, stringFlag } from '../args.ts';
 import { CliError, type CliCommand } from '../cliTypes.ts';
 import { patchXYZ } from '../config.ts';
+import { VOLUME_LIMIT_HELP } from '../io.ts';
 import type { CacheEntry } from '../data/cache.ts';
 import { CropStream, imageTensor, labelTensor } from '../train/cropStream.ts';
 import { hasTumour, toModelLabels } from '../train/labelScheme.ts';
+import { CARD_FLAGS, CARD_HELP, cardDefaults } from '../train/cardConfig.ts';
 import { cacheFor, CONFIG_FLAGS, CONFIG_HELP, configFromArgs, foldCases, foldFlag, LENGTH_HELP, loadManifestFile, openCheckpoint, restoreChecked, startBackend, writeRunConfig, cropGeometry, runOverrides, segmentorScheme, TRAIN_FLAGS, assertFitsDevice } from '../train/runSetup.ts';
 import { finiteMean, INTERRUPTED_EXIT, trainWithCheckpoints } from '../train/trainer.ts';
 import { describeSchedule, resolveSchedule, withSchedule } from '../train/schedule.ts';
@@ -44,11 +46,17 @@ ${LENGTH_HELP}
                            warmupEpochs = 2). Offline synthetic cases are their own source in the
                            sampling (sampling.syntheticOversample = 1), not labelled ×10.
   --fold K  --checkpoint-every N  --resume  --cache DIR
-${CONFIG_HELP}`;
+${CARD_HELP}
+                           (online: the cards of --generator and --segmentor; the S trained here
+                           takes the filter S's classes, not its architecture)
+${CONFIG_HELP}
+
+${VOLUME_LIMIT_HELP}`;
 
 const FLAGS = {
   ...CONFIG_FLAGS,
   ...TRAIN_FLAGS,
+  ...CARD_FLAGS,
   synthesis: { type: 'string' },
   generator: { type: 'string' },
   segmentor: { type: 'string' },
@@ -76,8 +84,6 @@ export const command: CliCommand = {
     if (stringFlag(args, 'threshold') !== undefined) extra.push({ preset: { quality: { threshold: numberFlag(args, 'threshold', 0.7, { min: 0, max: 1 }) } } });
     const mixup = oneOf(stringFlag(args, 'mixup'), ['on', 'off'] as const, 'mixup', 'on');
     if (mixup === 'off') extra.push({ preset: { mixup: { probability: 0 } } });
-    const cfg = await configFromArgs(args, extra);
-    const lm = await loadManifestFile(requiredFlag(args, 'manifest'));
     const synthManifest = stringFlag(args, 'synthetic-manifest');
     if (synthesis === 'offline' && !synthManifest) throw new CliError('--synthesis offline needs --synthetic-manifest (written by freetumor synthesize)');
     if (synthesis !== 'offline' && synthManifest) throw new CliError('--synthetic-manifest is only used with --synthesis offline');
@@ -86,6 +92,9 @@ export const command: CliCommand = {
       throw new CliError('--synthesis online needs --generator (stage 2) and --segmentor (stage 1, the quality filter)');
     const genCk = online ? await openCheckpoint(requiredFlag(args, 'generator')) : null;
     const segCk = online ? await openCheckpoint(requiredFlag(args, 'segmentor')) : null;
+    const cards = genCk && segCk ? [cardDefaults(genCk, 'G'), cardDefaults(segCk, 'S', { architecture: false })] : [];
+    const cfg = await configFromArgs(args, extra, cards);
+    const lm = await loadManifestFile(requiredFlag(args, 'manifest'));
     const synthLm = synthManifest ? await loadManifestFile(synthManifest) : null;
 
     const label = 'stage3';

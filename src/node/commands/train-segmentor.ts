@@ -10,6 +10,7 @@ import { augmentBatch, createSegmentor, segmentorOptimizer, segmentorStep } from
 import { numberFlag, parseArgs, requiredFlag, stringFlag } from '../args.ts';
 import { CliError, type CliCommand } from '../cliTypes.ts';
 import { patchXYZ } from '../config.ts';
+import { VOLUME_LIMIT_HELP } from '../io.ts';
 import { CropStream, imageTensor, labelTensor } from '../train/cropStream.ts';
 import { hasTumour, toModelLabels } from '../train/labelScheme.ts';
 import { hasRealTumourLabels } from '../../core/sampling.ts';
@@ -38,7 +39,9 @@ ${LENGTH_HELP}
                            Recorded in the model card.
   --cache DIR              preprocessed cache (default <manifest dir>/.freetumor-cache)
 ${CONFIG_HELP}
-Ctrl-C saves a checkpoint and exits. Exit 0 on success, 2 on bad input.`;
+Ctrl-C saves a checkpoint and exits. Exit 0 on success, 2 on bad input.
+
+${VOLUME_LIMIT_HELP}`;
 
 const FLAGS = {
   ...CONFIG_FLAGS,

@@ -15,7 +15,9 @@ import {
 import { numberFlag, parseArgs, requiredFlag, stringFlag } from '../args.ts';
 import { CliError, type CliCommand } from '../cliTypes.ts';
 import { patchXYZ } from '../config.ts';
+import { VOLUME_LIMIT_HELP } from '../io.ts';
 import { CropStream, imageTensor } from '../train/cropStream.ts';
+import { CARD_FLAGS, CARD_HELP, cardDefaults } from '../train/cardConfig.ts';
 import { cacheFor, CONFIG_FLAGS, CONFIG_HELP, configFromArgs, foldCases, foldFlag, loadManifestFile, openCheckpoint, restoreChecked, startBackend, writeRunConfig, cropGeometry, runOverrides, TRAIN_FLAGS, assertFitsDevice } from '../train/runSetup.ts';
 import { finiteMean, INTERRUPTED_EXIT, trainWithCheckpoints } from '../train/trainer.ts';
 import { describeSchedule, resolveLength } from '../train/schedule.ts';
@@ -37,11 +39,16 @@ options:
   --steps N                length in steps instead
   --lambda-cls X           λ_cls (default preset.stage2.lambdaCls = 0.1)
   --checkpoint-every N  --resume  --cache DIR   as for train-segmentor
-${CONFIG_HELP}`;
+${CARD_HELP}
+                           (G and C are new: the preset's, or --config's, architecture)
+${CONFIG_HELP}
+
+${VOLUME_LIMIT_HELP}`;
 
 const FLAGS = {
   ...CONFIG_FLAGS,
   ...TRAIN_FLAGS,
+  ...CARD_FLAGS,
   segmentor: { type: 'string' },
   'lambda-cls': { type: 'string' },
 } as const;
@@ -54,9 +61,9 @@ export const command: CliCommand = {
     const outDir = resolve(requiredFlag(args, 'out'));
     const extra = runOverrides(args, 'stage2');
     if (stringFlag(args, 'lambda-cls') !== undefined) extra.push({ preset: { stage2: { lambdaCls: numberFlag(args, 'lambda-cls', 0.1, { min: 0 }) } } });
-    const cfg = await configFromArgs(args, extra);
-    const lm = await loadManifestFile(requiredFlag(args, 'manifest'));
     const segCk = await openCheckpoint(requiredFlag(args, 'segmentor'));
+    const cfg = await configFromArgs(args, extra, [cardDefaults(segCk, 'S')]);
+    const lm = await loadManifestFile(requiredFlag(args, 'manifest'));
     const label = 'stage2';
     const info = await startBackend(cfg.run.backend, label);
     const S: Network = restoreChecked(segCk, 'S', { config: cfg.preset.segmentor, role: 'segmentor', labelScheme: cfg.preset.labelScheme });

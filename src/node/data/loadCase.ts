@@ -5,6 +5,7 @@ import type { ManifestCase } from '../../core/manifest.ts';
 import { checkSameGeometry, toLabelVolume } from '../../core/nifti/index.ts';
 import { mergeMasks } from '../../core/preprocess.ts';
 import type { LabelVolume, Volume } from '../../core/volume.ts';
+import { readImageOrDicom } from '../dicom.ts';
 import { readNiftiFile } from '../io.ts';
 
 export const casePath = (root: string, p: string) => (isAbsolute(p) ? p : join(root, p));
@@ -17,7 +18,8 @@ export function caseFiles(c: ManifestCase, root: string): string[] {
 
 export async function loadCase(c: ManifestCase, root: string, opts: { maxVoxels?: number } = {}): Promise<{ image: Volume<Float32Array>; label: LabelVolume }> {
   const imagePath = casePath(root, c.image);
-  const image = (await readNiftiFile(imagePath, opts)).volume;
+  // The image may be a DICOM series folder (converted on each load; the preprocess cache keeps the result).
+  const image = (await readImageOrDicom(imagePath, opts)).volume;
   if (typeof c.label === 'string') {
     const labelPath = casePath(root, c.label);
     const raw = toLabelVolume(await readNiftiFile(labelPath, opts), labelPath);

@@ -162,17 +162,60 @@ async function scanMaskFolders(dir: string, root: string, source: string): Promi
   return out;
 }
 
-/** Plain pairs: images/ (or imagesTr/) and labels/ (or labelsTr/) with the same file names. */
+/** nnU-Net names a CT's one input channel `<case>_0000`; its label is `<case>`. */
+const NNUNET_CHANNEL = /_0000$/;
+
+/**
+ * Plain pairs: images/ (or imagesTr/) and labels/ (or labelsTr/). An image pairs with the label of
+ * its own name, else — the nnU-Net convention — an image `<case>_0000` with the label `<case>`.
+ * Equal names are matched first, so `a_0000` ↔ `a_0000` beside `a` ↔ `a` pairs each with its own.
+ * An image may also be a DICOM series folder images/<name>/ (or images/<name>_0000/), paired the
+ * same way with labels/<name>.nii.gz. The case id is the label's name.
+ */
 async function scanPairs(dir: string, root: string, labelMap: string, source: string): Promise<LayoutScan> {
   const imgDir = (await isDir(join(dir, 'images'))) ? join(dir, 'images') : join(dir, 'imagesTr');
   const lblDir = (await isDir(join(dir, 'labels'))) ? join(dir, 'labels') : join(dir, 'labelsTr');
   if (!(await isDir(imgDir)) || !(await isDir(lblDir)))
     return { cases: [], problems: [`${dir}: expected images/ and labels/ (or imagesTr/ and labelsTr/) folders`] };
-  const images = new Map<string, string>();
-  const labels = new Map<string, string>();
-  for (const f of await listFiles(imgDir, false)) if (NIFTI.test(f)) images.set(stripNii(basename(f)).replace(/_0000$/, ''), f);
-  for (const f of await listFiles(lblDir, false)) if (NIFTI.test(f)) labels.set(stripNii(basename(f)), f);
-  return pairUp(source, labelMap, images, labels, root, (k) => `${source}/${k}`);
+  const problems: string[] = [];
+  // One name, two files (a.nii beside a.nii.gz, or a series folder a/ beside a.nii.gz): which
+  // one is the case cannot be guessed, so the name is a problem and neither is used.
+  const ambiguous = new Set<string>();
+  const byName = (files: string[]) => {
+    const all = new Map<string, string[]>();
+    for (const f of files) all.set(stripNii(basename(f)), [...(all.get(stripNii(basename(f))) ?? []), f]);
+    const one = new Map<string, string>();
+    for (const [name, fs] of all) {
+      if (fs.length === 1) one.set(name, fs[0]);
+      else {
+        ambiguous.add(name);
+        problems.push(`${fs.join(' and ')}: two files for the case name '${name}'; keep one`);
+      }
+    }
+    return one;
+  };
+  const imageFiles = (await listFiles(imgDir, false)).filter((f) => NIFTI.test(f));
+  for (const e of await readdir(imgDir, { withFileTypes: true })) if (e.isDirectory() && !isHidden(e.name)) imageFiles.push(join(imgDir, e.name));
+  const images = byName(imageFiles);
+  const labels = byName((await listFiles(lblDir, false)).filter((f) => NIFTI.test(f)));
+  const keyed = new Map<string, string>();
+  const rest: [string, string][] = [];
+  for (const [name, image] of images) {
+    if (labels.has(name)) keyed.set(name, image);
+    else rest.push([name, image]);
+  }
+  for (const [name, image] of rest) {
+    const key = name.replace(NNUNET_CHANNEL, '');
+    if (key !== name && labels.has(key)) {
+      if (keyed.has(key)) problems.push(`${image}: its nnU-Net label ${labels.get(key)} is already paired with ${keyed.get(key)} (equal names); keep one image`);
+      else keyed.set(key, image);
+    } else if (!ambiguous.has(name) && !ambiguous.has(key)) {
+      const wanted = [name, ...(key !== name ? [key] : [])].map((n) => `${basename(lblDir)}/${n}.nii(.gz)`).join(' or ');
+      problems.push(`${image}: no label file for this image (looked for ${wanted})`);
+    }
+  }
+  const r = pairUp(source, labelMap, keyed, labels, root, (k) => `${source}/${k}`);
+  return { cases: r.cases, problems: [...problems, ...r.problems] };
 }
 
 export interface DatasetSpec {

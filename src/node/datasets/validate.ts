@@ -7,6 +7,7 @@ import { isAbsolute, join } from 'node:path';
 import type { ManifestCase } from '../../core/manifest.ts';
 import { labelMapByName, MASK_FILE_NAMES } from '../../core/labels.ts';
 import { sameGeometry, type Volume } from '../../core/volume.ts';
+import { readImageOrDicom } from '../dicom.ts';
 import { readNiftiFile } from '../io.ts';
 
 export interface CaseCheck {
@@ -18,9 +19,10 @@ export interface CaseCheck {
 
 const resolvePath = (root: string, p: string) => (isAbsolute(p) ? p : join(root, p));
 
-async function tryRead(path: string, problems: string[], maxVoxels?: number): Promise<Volume<Float32Array> | null> {
+async function tryRead(path: string, problems: string[], maxVoxels?: number, image = false): Promise<Volume<Float32Array> | null> {
   try {
-    return (await readNiftiFile(path, { maxVoxels })).volume;
+    // An image may be a DICOM series folder; labels are NIfTI files.
+    return (await (image ? readImageOrDicom(path, { maxVoxels }) : readNiftiFile(path, { maxVoxels }))).volume;
   } catch (e) {
     problems.push((e as Error).message);
     return null;
@@ -45,7 +47,7 @@ export async function checkCase(c: ManifestCase, root: string, opts: { maxVoxels
   const problems: string[] = [];
   const counts: Record<string, number> = {};
   const imagePath = resolvePath(root, c.image);
-  const image = await tryRead(imagePath, problems, opts.maxVoxels);
+  const image = await tryRead(imagePath, problems, opts.maxVoxels, true);
   const labelFiles: [string, string | null][] =
     typeof c.label === 'string' ? [[resolvePath(root, c.label), null]] : Object.entries(c.label.masks).map(([m, p]) => [resolvePath(root, p), m]);
   for (const [path, mask] of labelFiles) {

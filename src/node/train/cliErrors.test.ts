@@ -60,8 +60,12 @@ describe('training commands refuse bad input with exit 2', () => {
     S.dispose();
     const r = await runCli('train-synthesis', ...base(), '--manifest', manifest, '--config', config, '--segmentor', ckDir, '--out', join(dir, 'o4'), '--steps', '1');
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain(file);
-    expect(r.stderr).toMatch(/architecture differs in encoder/);
+    expect(r.stderr).toContain(`--config ${config} contradicts the model card of ${file}: segmentor architecture encoder [[2,4],[4,8]] here, [[2,2],[2,4]] on the card`);
+    // Overriding the card cannot make the weights another architecture.
+    const forced = await runCli('train-synthesis', ...base(), '--manifest', manifest, '--config', config, '--segmentor', ckDir, '--out', join(dir, 'o4b'), '--steps', '1', '--override-card');
+    expect(forced.code).toBe(2);
+    expect(forced.stderr).toContain(file);
+    expect(forced.stderr).toMatch(/architecture differs in encoder/);
     const wrongRole = await runCli('train-segmentation', ...base(), '--manifest', manifest, '--config', config, '--generator', file, '--segmentor', file, '--out', join(dir, 'o5'));
     expect(wrongRole.code).toBe(2);
     expect(wrongRole.stderr).toContain(file);

@@ -15,13 +15,13 @@ import {
   type ModelRole,
   type Network,
   type NetworkConfig,
-  PRESETS,
 } from '../../models/index.ts';
 import { listFlag, numberFlag, stringFlag, type FlagSpec, type ParsedArgs } from '../args.ts';
 import { initBackend, type BackendChoice, type BackendInfo } from '../backend.ts';
 import { activeBufferLimit, deviceLimitRefusal, type PlannedPass } from '../../models/deviceLimits.ts';
 import { CliError } from '../cliTypes.ts';
-import { loadConfig, parseSet, preprocessOf, type RunConfig } from '../config.ts';
+import { loadConfig, parseSet, preprocessOf, readConfigFile, type RunConfig } from '../config.ts';
+import { checkCards, type CardSource, type UserSource } from './cardConfig.ts';
 import { buildCache, type CacheEntry } from '../data/cache.ts';
 import { writeFileAtomic } from '../io.ts';
 import { latestCheckpoint } from './runLoop.ts';
@@ -42,7 +42,8 @@ export const CONFIG_FLAGS: Record<string, FlagSpec> = {
 export const CONFIG_HELP = `config:
   --config FILE            JSON config (see config.json of any run: every default is listed there;
                            unknown keys are an error)
-  --preset tiny|paper      base preset (default: the config file's preset.name, else paper)
+  --preset tiny|paper      base preset (default: the config file's preset.name, else the model
+                           card's, else paper)
   --set KEY.PATH=VALUE     override any field, e.g. --set preset.stage2.lambdaCls=0.2 (repeatable;
                            VALUE is JSON, or a string)
   --backend webgpu|cpu|auto  tfjs backend (default auto: webgpu when Dawn finds an adapter, else cpu)
@@ -55,21 +56,17 @@ export const CONFIG_HELP = `config:
 const SEGMENTOR_ARCHS: Record<string, NetworkConfig['kind']> = { swinunetr: 'swinunetr', unet: 'unet3d' };
 
 /**
- * The effective config from --preset, --config and the flags (flags win). `defaults` (a
- * checkpoint's card: cardDefaults) sit between the file and the flags.
+ * The effective config: the preset (--preset, else --config's preset.name, else the cards'), the
+ * model cards of the checkpoints the command loads (cardConfig.ts), --config, then the flags.
+ * Each flag is its own source, so a contradiction with a card names the flag as typed.
  */
-export async function configFromArgs(
-  args: ParsedArgs,
-  extra: Record<string, unknown>[] = [],
-  defaults: { presetName?: string; what: string; value: Record<string, unknown> } | null = null,
-): Promise<RunConfig> {
+export async function configFromArgs(args: ParsedArgs, extra: Record<string, unknown>[] = [], cards: CardSource[] = []): Promise<RunConfig> {
   const overrides: { what: string; value: Record<string, unknown> }[] = [];
-  if (defaults) overrides.push(defaults);
   const arch = stringFlag(args, 'segmentor-arch');
   if (arch !== undefined) {
     if (!(arch in SEGMENTOR_ARCHS)) throw new CliError(`--segmentor-arch must be ${Object.keys(SEGMENTOR_ARCHS).join(' or ')}, got '${arch}'`);
     // First among the flags: a --set of a SwinUNETR field needs S switched already.
-    overrides.push({ what: '--segmentor-arch', value: { preset: { segmentor: { kind: SEGMENTOR_ARCHS[arch] } } } });
+    overrides.push({ what: `--segmentor-arch ${arch}`, value: { preset: { segmentor: { kind: SEGMENTOR_ARCHS[arch] } } } });
   }
   for (const s of listFlag(args, 'set')) overrides.push({ what: `--set ${s}`, value: parseSet(s) });
   const run: Record<string, unknown> = {};
@@ -78,40 +75,34 @@ export async function configFromArgs(
   if (stringFlag(args, 'seed') !== undefined) run.seed = numberFlag(args, 'seed', 0, { integer: true });
   if (stringFlag(args, 'batch') !== undefined) run.batch = numberFlag(args, 'batch', 1, { integer: true, min: 1 });
   if (stringFlag(args, 'workers') !== undefined) run.workers = numberFlag(args, 'workers', 1, { integer: true, min: 1 });
-  const organ = stringFlag(args, 'organ');
-  if (organ !== undefined) run.organ = organ;
   if (Object.keys(run).length) overrides.push({ what: 'flags', value: { run } });
-  if (organ !== undefined) overrides.push({ what: '--organ', value: { preset: { labelScheme: 'specialist', segmentor: { outChannels: 3 } } } });
-  if (stringFlag(args, 'patch') !== undefined) {
+  const organ = stringFlag(args, 'organ');
+  if (organ !== undefined) overrides.push({ what: `--organ ${organ}`, value: { run: { organ }, preset: { labelScheme: 'specialist', segmentor: { outChannels: 3 } } } });
+  const patch = stringFlag(args, 'patch');
+  if (patch !== undefined) {
     const p = numberFlag(args, 'patch', 0, { integer: true, min: 4 });
-    overrides.push({ what: '--patch', value: { preset: { patch: [p, p, p] } } });
+    overrides.push({ what: `--patch ${patch}`, value: { preset: { patch: [p, p, p] } } });
   }
   for (const e of extra) overrides.push({ what: 'flags', value: e });
-  return loadConfig({ presetName: stringFlag(args, 'preset') ?? defaults?.presetName, file: stringFlag(args, 'config'), overrides });
-}
-
-/**
- * What a checkpoint's model card and manifest say about the run that uses its network `name`:
- * preset, crop (patch, spacing), label scheme, organ and that network's architecture, as config
- * defaults (configFromArgs), so `evaluate --checkpoint DIR` needs no flags to match the model.
- */
-export function cardDefaults(c: { file: string; ck: LoadedCheckpoint }, name: string): { presetName?: string; what: string; value: Record<string, unknown> } {
-  const { card, networks } = c.ck.manifest;
-  const preset: Record<string, unknown> = {};
-  const run: Record<string, unknown> = {};
-  const p = card.provenance ?? {};
-  // Cards store the patch in x, y, z voxel order (cropGeometry); the preset holds z, y, x.
-  if (Array.isArray(p.patch) && p.patch.length === 3 && p.patch.every((v) => Number.isInteger(v) && v > 0)) preset.patch = [p.patch[2], p.patch[1], p.patch[0]];
-  if (typeof p.spacingMm === 'number' && p.spacingMm > 0) preset.spacingMm = p.spacingMm;
-  if (card.labelScheme) preset.labelScheme = card.labelScheme;
-  if (card.organ) run.organ = card.organ;
-  const entry = networks[name];
-  if (entry?.role === 'segmentor') preset.segmentor = structuredClone(entry.config);
-  return {
-    presetName: card.preset in PRESETS ? card.preset : undefined,
-    what: `${c.file} (model card)`,
-    value: { preset, ...(Object.keys(run).length ? { run } : {}) },
-  };
+  const presetName = stringFlag(args, 'preset');
+  const file = stringFlag(args, 'config');
+  const fileValue = file !== undefined ? await readConfigFile(file) : undefined;
+  if (cards.length) {
+    const users: UserSource[] = [
+      ...(presetName !== undefined ? [{ what: `--preset ${presetName}`, value: { preset: { name: presetName } } }] : []),
+      ...(file !== undefined ? [{ what: `--config ${file}`, value: fileValue }] : []),
+      ...overrides,
+    ];
+    for (const note of checkCards(cards, users, args.flags['override-card'] === true)) process.stderr.write(`note: ${note}\n`);
+  }
+  return loadConfig({
+    presetName,
+    defaultPresetName: cards.find((c) => c.presetName)?.presetName,
+    file,
+    fileValue,
+    base: cards.map((c) => ({ what: `${c.file} (model card)`, value: c.value })),
+    overrides,
+  });
 }
 
 /** Activate the backend and say which one (and which adapter) at the start of the run. */

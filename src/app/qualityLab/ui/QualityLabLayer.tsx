@@ -1,16 +1,18 @@
 import { useEffect, useRef, useState } from 'react';
 import { useUiStore } from '../../stores/uiStore.ts';
 import '../qualityLab.css';
-import { ORGANS, type Organ } from '../../../core/labels.ts';
+import { ORGANS, PROJECT_LABEL_COLORS, PROJECT_LABEL_NAMES, type Organ } from '../../../core/labels.ts';
 import { SIZE_CLASSES, type SizeClass } from '../../../core/tumor/sizeClasses.ts';
-import { useLabStore, currentPassCount, MAX_BATCH } from '../labStore.ts';
+import { useLabStore, currentPassCount, shownItem, MAX_BATCH } from '../labStore.ts';
 import { getLabService } from '../labContext.ts';
 import { BOTH_COLOR, M_COLOR, S_COLOR } from '../LabViewer.ts';
-import { sortByP } from '../helpers.ts';
+import { organsCovered, sortByP } from '../helpers.ts';
 import type { LabItem, ModelInfo, ModelSlot, Thumbnail } from '../messages.ts';
 import { PHistogram, PassRateCurve } from './charts.tsx';
 import { SavedCheckpoints, SlotCheckpointButtons } from './SavedCheckpoints.tsx';
 import { MODEL_FILE_ACCEPT } from '../modelFiles.ts';
+import { useDicomStore } from '../../stores/dicomStore.ts';
+import { DicomExportOptions } from '../../components/DicomExportOptions.tsx';
 
 const fmtP = (p: number) => (Number.isFinite(p) ? p.toFixed(3) : 'undefined');
 const rgb = (c: [number, number, number]) => `rgb(${c.join(',')})`;
@@ -226,13 +228,22 @@ function Progress() {
 
 function Viewer() {
   const ref = useRef<HTMLCanvasElement>(null);
+  const caseLabels = useLabStore((s) => s.caseLabels);
+  const zoom = useLabStore((s) => s.zoom);
+  const [labelsOn, setLabelsOn] = useState(true);
   useEffect(() => {
     const lab = getLabService();
     const c = ref.current;
     if (!lab || !c) return;
+    lab.viewer.onZoom = (z) => useLabStore.getState().setZoom(z);
     void lab.attachViewer(c).catch((err: unknown) => useLabStore.getState().setError(`The lab viewer could not start: ${String(err)}`));
-    return () => lab.detachViewer();
+    return () => {
+      lab.viewer.onZoom = null;
+      lab.detachViewer();
+      useLabStore.getState().setZoom(1);
+    };
   }, []);
+  const viewer = () => getLabService()?.viewer;
   return (
     <div className="ql-viewer">
       <canvas ref={ref} data-testid="ql-canvas" />
@@ -241,6 +252,33 @@ function Viewer() {
         <span style={{ color: rgb(S_COLOR) }}>■ S predicts tumour</span>
         <span style={{ color: rgb(BOTH_COLOR) }}>■ both</span>
       </div>
+      <div className="ql-legend ql-case-labels" data-testid="ql-case-labels">
+        <label title="The case's own organ and tumour labels, faint under the outlines">
+          <input type="checkbox" checked={labelsOn} data-testid="ql-labels-toggle" onChange={(e) => {
+            setLabelsOn(e.target.checked);
+            viewer()?.setLabelsVisible(e.target.checked);
+          }} />{' '}
+          case labels
+        </label>
+        {caseLabels.map((id) => (
+          <span key={id} data-testid="ql-case-label" style={{ color: rgb(PROJECT_LABEL_COLORS[id] ?? [200, 200, 200]) }}>
+            ■ {(PROJECT_LABEL_NAMES[id] ?? `id ${id}`).replace('_', ' ')}
+          </span>
+        ))}
+        <span className="toolbar-spacer" />
+        <button type="button" className="btn btn-small" data-testid="ql-zoom-out" title="Zoom out (Ctrl + wheel)" onClick={() => viewer()?.zoomBy(0.8)}>
+          −
+        </button>
+        <output data-testid="ql-zoom" title="Ctrl + wheel zooms, middle-drag pans">
+          {Math.round(zoom * 100)}%
+        </output>
+        <button type="button" className="btn btn-small" data-testid="ql-zoom-in" title="Zoom in (Ctrl + wheel)" onClick={() => viewer()?.zoomBy(1.25)}>
+          +
+        </button>
+        <button type="button" className="btn btn-small" data-testid="ql-zoom-reset" title="Fit the slices again" onClick={() => viewer()?.resetView()}>
+          Fit
+        </button>
+      </div>
     </div>
   );
 }
@@ -248,6 +286,7 @@ function Viewer() {
 export function QualityLabLayer() {
   const s = useLabStore();
   const dragging = useUiStore((u) => u.dragging);
+  const fromDicom = useDicomStore((d) => d.source !== null);
   const open = s.open;
   useEffect(() => {
     if (!open) return;
@@ -267,6 +306,8 @@ export function QualityLabLayer() {
   const canRun = !!s.models.generator && !!s.models.segmentor && !busy;
   const values = s.batch?.items.map((i) => i.P) ?? [];
   const passing = currentPassCount(s);
+  const result = shownItem(s);
+  const covered = organsCovered(s.models.segmentor);
   return (
     <div className="ql-layer" role="dialog" aria-modal="true" aria-label="Quality-test lab" data-testid="quality-lab">
       {dragging ? (
@@ -319,11 +360,14 @@ export function QualityLabLayer() {
           <div className="ql-row">
             <label>
               organ{' '}
-              <select value={s.organ} onChange={(e) => s.setOrgan(e.target.value as Organ)} data-testid="ql-organ">
-                {ORGANS.map((o) => (
-                  <option key={o} disabled={!!s.models.segmentor?.organ && o !== s.models.segmentor.organ} title={s.models.segmentor?.organ && o !== s.models.segmentor.organ ? `S is a ${s.models.segmentor.organ} specialist` : undefined}>
-                    {o}
-                  </option>
+              <select
+                value={s.organ}
+                onChange={(e) => s.setOrgan(e.target.value as Organ)}
+                data-testid="ql-organ"
+                title={s.models.segmentor?.organ ? `S is a ${s.models.segmentor.organ} specialist: it scores no other organ` : undefined}
+              >
+                {covered.map((o) => (
+                  <option key={o}>{o}</option>
                 ))}
               </select>
             </label>
@@ -352,16 +396,20 @@ export function QualityLabLayer() {
               </button>
             ) : null}
           </div>
-          {s.single ? (
-            <p className="ql-result" data-testid="ql-single-result" data-p={String(s.single.P)} data-centre={s.single.centreVoxel.join(',')}>
-              P = <strong data-testid="ql-single-p">{fmtP(s.single.P)}</strong>{' '}
-              <span className={`ql-badge ${s.single.P >= s.threshold ? 'is-pass' : 'is-fail'}`} data-testid="ql-single-verdict">
-                {s.single.P >= s.threshold ? 'pass' : 'fail'}
+          {result ? (
+            <p className="ql-result" data-testid="ql-single-result" data-from={result.from} data-index={String(result.item.index)} data-p={String(result.item.P)} data-centre={result.item.centreVoxel.join(',')}>
+              <span className="ql-dim" data-testid="ql-result-source">
+                {result.from === 'gallery' ? `Gallery item #${result.item.index} · seed ${result.item.seed}` : 'Single synthesis'}
+              </span>
+              <br />
+              P = <strong data-testid="ql-single-p">{fmtP(result.item.P)}</strong>{' '}
+              <span className={`ql-badge ${result.item.P >= s.threshold ? 'is-pass' : 'is-fail'}`} data-testid="ql-single-verdict">
+                {result.item.P >= s.threshold ? 'pass' : 'fail'}
               </span>{' '}
               at T = {s.threshold.toFixed(2)}
               <br />
               <span className="ql-dim">
-                {s.single.organ} · {s.single.sizeClass} · centre {s.single.centreVoxel.join(', ')} · {s.single.volumeMm3.toFixed(0)} mm³ · {s.single.newVoxels} new tumour voxels · |M| {s.single.maskVoxels} · {s.single.elapsedMs.toFixed(0)} ms
+                {result.item.organ} · {result.item.sizeClass} · centre {result.item.centreVoxel.join(', ')} · {result.item.volumeMm3.toFixed(0)} mm³ · {result.item.newVoxels} new tumour voxels · |M| {result.item.maskVoxels} · {result.item.elapsedMs.toFixed(0)} ms
               </span>
             </p>
           ) : null}
@@ -424,10 +472,16 @@ export function QualityLabLayer() {
             <button type="button" className="btn" disabled={!s.batch?.items.length} data-testid="ql-export-json" onClick={() => lab?.exportJson()}>
               JSON
             </button>
-            <button type="button" className="btn" disabled={!s.batch?.items.length || busy} data-testid="ql-export-nifti" onClick={() => void lab?.exportPassing()}>
-              Passing as NIfTI
+            <button type="button" className="btn" disabled={!s.batch?.items.length || busy} data-testid="ql-export-nifti" title="One zip: the composed image and its label map (.nii.gz) per passing tumour" onClick={() => void lab?.exportPassing()}>
+              Passing as NIfTI (.zip)
             </button>
+            {fromDicom ? (
+              <button type="button" className="btn" disabled={!s.batch?.items.length || busy} data-testid="ql-export-dicom" title="One zip: a DICOM SEG and a derived (synthetic) series per passing tumour" onClick={() => void lab?.exportPassingDicom()}>
+                Passing as DICOM
+              </button>
+            ) : null}
           </div>
+          {fromDicom ? <DicomExportOptions testId="ql-dicom-options" /> : null}
         </section>
         <section className="ql-gallery-section">
           <h3>Gallery (by P)</h3>

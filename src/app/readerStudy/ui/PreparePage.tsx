@@ -1,14 +1,18 @@
-import { useEffect, useState } from 'react';
+import { useContext, useEffect, useState } from 'react';
+import { AppContext } from '../../appContext.tsx';
+import { useCaseStore } from '../../stores/caseStore.ts';
 import { LABEL_MAPS, ORGANS, type Organ } from '../../../core/labels.ts';
 import { SIZE_CLASSES, type SizeClass } from '../../../core/tumor/sizeClasses.ts';
 import { DEMO_IMAGE, DEMO_LABELS } from '../../demoCase.ts';
 import { loadPrepCase, type SchemeChoice } from '../loadCase.ts';
-import { usePrepareStore, type ModelStatus } from '../prepareStore.ts';
+import { realAvailable, realShortfall, usePrepareStore, type ModelStatus } from '../prepareStore.ts';
 import type { StudyModelInfo } from '../studyMessages.ts';
 import { useStudyStore } from '../studyStore.ts';
 import type { PrepCase } from '../prepare.ts';
+import { FOV_MM_RANGE } from '../fovDefaults.ts';
 import { errorText, fileBytes } from './download.ts';
 import { MODEL_FILE_ACCEPT } from '../../qualityLab/modelFiles.ts';
+import { SampleSizePanel } from './SampleSizePanel.tsx';
 
 const PROVENANCE_TEXT: Record<PrepCase['tumourProvenance'], string> = {
   'real-annotation': 'Real tumours (annotated)',
@@ -39,6 +43,16 @@ function AddCase() {
     add(async () => {
       if (!image || !label) throw new Error('choose a CT image and its label map');
       return loadPrepCase({ bytes: await fileBytes(image), name: image.name }, { bytes: await fileBytes(label), name: label.name }, scheme, provenance);
+    });
+  // The workbench already holds the open case's bytes and the label map it reads them with.
+  const services = useContext(AppContext);
+  const openImage = useCaseStore((s) => s.image?.name ?? null);
+  const openLabel = useCaseStore((s) => s.label?.name ?? null);
+  const fromOpenCase = () =>
+    add(async () => {
+      const files = services?.viewer.caseFiles();
+      if (!files) throw new Error('open a CT and its label map in the workbench first');
+      return loadPrepCase(files.image, files.label, files.labelMap, provenance);
     });
   const demo = () =>
     add(async () => {
@@ -79,6 +93,16 @@ function AddCase() {
       <div className="rs-row">
         <button type="button" className="btn btn-primary" disabled={busy || !image || !label} data-testid="rs-add-case" onClick={() => void fromFiles()}>
           Add case
+        </button>
+        <button
+          type="button"
+          className="btn"
+          disabled={busy || !openImage || !openLabel}
+          data-testid="rs-add-open-case"
+          onClick={() => void fromOpenCase()}
+          title={openImage && openLabel ? 'Add the case open in the workbench, read with the label ids the workbench uses' : 'Open a CT and its label map in the workbench first'}
+        >
+          {openImage && openLabel ? `Add the open case (${openImage})` : 'Add the open case (none with labels open)'}
         </button>
         <button type="button" className="btn" disabled={busy} data-testid="rs-add-demo" onClick={() => void demo()} title="The bundled demo CT has organ labels only: it gives synthetic items, no real ones">
           Add demo case (organs only)
@@ -234,12 +258,13 @@ function SynthesisOptions() {
 }
 
 export function PreparePage() {
-  const { cases, options, building, progress, error, lastReport } = usePrepareStore();
+  const { cases, options, building, progress, error, lastReport, warning, models } = usePrepareStore();
   const set = usePrepareStore.getState().setOptions;
   useEffect(() => {
     void usePrepareStore.getState().loadDemoModels(import.meta.env.BASE_URL);
   }, []);
-  const totalCandidates = cases.reduce((n, c) => n + c.candidates, 0);
+  const totalCandidates = realAvailable(cases, options, models.segmentor?.organ);
+  const shortfall = cases.length ? realShortfall(options.realCount, totalCandidates) : null;
   const build = async () => {
     try {
       await usePrepareStore.getState().build();
@@ -321,11 +346,27 @@ export function PreparePage() {
             <input type="number" min={0} value={options.syntheticCount} onChange={(e) => set({ syntheticCount: Math.max(0, Math.trunc(Number(e.target.value))) })} data-testid="rs-synthetic-count" />
           </label>
           <label className="rs-field">
-            <span>Crop</span>
+            <span>Field of view (mm)</span>
+            <input
+              type="number"
+              min={FOV_MM_RANGE[0]}
+              max={FOV_MM_RANGE[1]}
+              step={5}
+              value={options.fovMm}
+              data-testid="rs-fov"
+              title="Every item is this many mm on a side, whatever the scan's spacing"
+              onChange={(e) => {
+                const v = Number(e.target.value);
+                if (e.target.value.trim() !== '' && Number.isFinite(v)) set({ fovMm: v });
+              }}
+            />
+          </label>
+          <label className="rs-field">
+            <span>Display voxels</span>
             <select value={options.cropVoxels} onChange={(e) => set({ cropVoxels: Number(e.target.value) })} data-testid="rs-crop">
               {[32, 48, 64, 96, 128].map((n) => (
                 <option key={n} value={n}>
-                  {n}³ voxels
+                  {n}³ ({(options.fovMm / n).toFixed(2)} mm)
                 </option>
               ))}
             </select>
@@ -347,8 +388,18 @@ export function PreparePage() {
             </label>
           ))}
         </fieldset>
+        {shortfall ? (
+          <p className="rs-banner" role="status" data-testid="rs-real-shortfall">
+            {shortfall}
+          </p>
+        ) : null}
         <SynthesisOptions />
-        <p className="hint">Each item is cut to a crop centred on its lesion and stored as int16 HU; synthesis runs in a background worker.</p>
+        <SampleSizePanel plannedItems={options.realCount + options.syntheticCount} />
+        <p className="hint">
+          Each item is a cube of {options.fovMm} mm centred on its lesion, resampled (trilinear) to isotropic voxels of {(options.fovMm / options.cropVoxels).toFixed(2)} mm
+          and stored as int16 HU: a thick-slice scan is not stretched into a strip, and every item shows the same anatomy whatever the lesion’s size.
+          Synthesis runs in a background worker.
+        </p>
         <div className="rs-row">
           <button type="button" className="btn btn-primary" disabled={building || cases.length === 0} data-testid="rs-build" onClick={() => void build()}>
             Build study
@@ -368,6 +419,11 @@ export function PreparePage() {
         {lastReport && !building ? (
           <p className="hint" data-testid="rs-build-report">
             Last study’s synthetic items: {lastReport}
+          </p>
+        ) : null}
+        {warning && !building ? (
+          <p className="rs-banner" role="status" data-testid="rs-build-warning">
+            {warning.text}
           </p>
         ) : null}
         {error ? (

@@ -1,8 +1,11 @@
-import { useEffect, useMemo } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import type { ReaderSummary } from '../../../core/readerStudy/statistics.ts';
 import { answersCsv, computeResults, resultsJson, type Agreement, type Split } from '../analysis.ts';
 import { useResultsStore } from '../resultsStore.ts';
 import { useStudyStore } from '../studyStore.ts';
+import { trapezoidArea } from '../../../core/readerStudy/mrmc/averageRoc.ts';
+import type { CovarianceMethod } from '../mrmcResults.ts';
+import { ComparisonTable, MrmcControls, MrmcTable } from './MrmcSection.tsx';
 import { AccuracyBars, RocPlot } from './plots.tsx';
 import { download, fmt, pct } from './download.ts';
 
@@ -81,19 +84,24 @@ function AgreementTable({ agreement }: { agreement: Split<Agreement> }) {
 export function ResultsPage() {
   const study = useStudyStore((s) => s.study);
   const { answers, sources, error } = useResultsStore();
+  const [covariance, setCovariance] = useState<CovarianceMethod>('delong');
+  const [exportError, setExportError] = useState<string | null>(null);
   useEffect(() => {
     if (study) void useResultsStore.getState().loadLocal(study.id);
   }, [study]);
-  const results = useMemo(() => (study?.key ? computeResults(study, answers) : null), [study, answers]);
+  const results = useMemo(() => (study?.key ? computeResults(study, answers, { covariance }) : null), [study, answers, covariance]);
   if (!study) return <p className="rs-page muted">No study loaded.</p>;
   if (!results) return <p className="rs-page muted">This study file has no answer key (a reader package): results need the researcher's copy.</p>;
   const importFiles = async (files: FileList | null) => {
     for (const f of files ? [...files] : []) useResultsStore.getState().importAnswers(await f.text(), f.name);
   };
+  const mrmc = results.mrmc;
+  // The average is over the readers in the MRMC analysis; a reader left out is not drawn.
   const curves = [
-    { name: 'pooled', auc: results.pooled.overall.auc, points: results.roc.pooled },
-    ...results.perReader.map((r) => ({ name: r.readerId, auc: r.stats.overall.auc, points: results.roc.perReader[r.readerId] ?? [] })),
+    { name: 'reader average', auc: mrmc.roc.average.length ? trapezoidArea(mrmc.roc.average) : NaN, points: mrmc.roc.average },
+    ...mrmc.readers.map((r) => ({ name: r, auc: results.perReader.find((p) => p.readerId === r)?.stats.overall.auc ?? NaN, points: mrmc.roc.perReader[r] ?? [] })),
   ];
+  const studyAnswers = answers.filter((a) => a.studyId === study.id);
   return (
     <div className="rs-page rs-results" data-testid="rs-results">
       <section className="rs-card">
@@ -122,6 +130,31 @@ export function ResultsPage() {
         {error ? <p className="rs-error">{error}</p> : null}
         <p className="hint">Answers from: {sources.map((s) => `${s.readerId} (${s.count}, ${s.source})`).join(' · ') || 'none yet'}</p>
       </section>
+      <section className="rs-card rs-mrmc-card">
+        <h2>Can readers tell real from synthetic?</h2>
+        <p className={`rs-verdict${mrmc.problem ? ' muted' : ''}`} data-testid="rs-verdict">
+          {mrmc.verdict}
+        </p>
+        <MrmcControls
+          mrmc={mrmc}
+          studyId={study.id}
+          title={study.title}
+          keys={study.key ?? []}
+          answers={studyAnswers}
+          covariance={covariance}
+          setCovariance={setCovariance}
+          onError={setExportError}
+        />
+        {exportError ? <p className="rs-error">{exportError}</p> : null}
+        <div className="rs-plots">
+          <figure>
+            <RocPlot curves={curves} />
+            <figcaption>Each reader's ROC (dashed) and their vertical average; the average's area is the reader-averaged AUC</figcaption>
+          </figure>
+        </div>
+        <MrmcTable mrmc={mrmc} />
+        <ComparisonTable mrmc={mrmc} />
+      </section>
       <section className="rs-card rs-results-main">
         <table className="rs-table" data-testid="rs-summary">
           <caption>Per reader and pooled</caption>
@@ -142,10 +175,6 @@ export function ResultsPage() {
           </tbody>
         </table>
         <div className="rs-plots">
-          <figure>
-            <RocPlot curves={curves} />
-            <figcaption>ROC from the 1–5 confidence (10-point synthetic score)</figcaption>
-          </figure>
           <figure>
             <AccuracyBars groups={results.pooled.bySizeClass} testId="rs-acc-size" />
             <figcaption>Pooled accuracy by size class</figcaption>

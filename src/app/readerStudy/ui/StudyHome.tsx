@@ -1,12 +1,100 @@
-import { useEffect } from 'react';
+import { useEffect, useState } from 'react';
+import { studyProtocol } from '../protocol.ts';
+import { getPersistence } from '../session.ts';
 import { useStudyStore } from '../studyStore.ts';
+import { usePrepareStore } from '../prepareStore.ts';
+import type { Study } from '../types.ts';
+import type { StudyListing } from '../persistence.ts';
 import { serializeStudy, withoutKey } from '../studyFile.ts';
 import { StartReading } from './StartReading.tsx';
 import { download, errorText } from './download.ts';
 
+/** Export the hash-stamped protocol; says so when answers already exist (then it no longer precedes reading). */
+function ProtocolExport({ study }: { study: Study }) {
+  const [stamp, setStamp] = useState<{ sha256: string; answers: number } | null>(null);
+  const [problem, setProblem] = useState<string | null>(null);
+  useEffect(() => setStamp(null), [study.id]);
+  const run = async () => {
+    try {
+      const answers = (await getPersistence().loadAnswers(study.id)).length;
+      const record = await studyProtocol(study, answers);
+      download(`${study.id}.protocol.json`, JSON.stringify(record, null, 2));
+      setStamp({ sha256: record.sha256, answers });
+      setProblem(null);
+    } catch (err) {
+      setProblem(`Could not export the protocol: ${errorText(err)}`);
+    }
+  };
+  return (
+    <>
+      <button
+        type="button"
+        className="btn"
+        disabled={!study.key}
+        data-testid="rs-export-protocol"
+        onClick={() => void run()}
+        title="Seed, every item's SHA-256, the models' SHA-256, T and the analysis plan, stamped with the SHA-256 of the record: export it before reading starts"
+      >
+        Export protocol (hash-stamped)
+      </button>
+      {stamp ? (
+        <p className={stamp.answers ? 'rs-banner' : 'hint'} data-testid="rs-protocol-stamp">
+          Protocol SHA-256 <span className="mono">{stamp.sha256}</span>
+          {stamp.answers ? ` — made after ${stamp.answers} answer(s) were given: it does not precede reading, and says so.` : ' — before any answer.'}
+        </p>
+      ) : null}
+      {problem ? <p className="rs-error">{problem}</p> : null}
+    </>
+  );
+}
+
+/** When a study was made, to the minute in UTC: several studies often share a title. */
+export function madeAt(iso: string): string {
+  const t = Date.parse(iso);
+  return Number.isFinite(t) ? `${new Date(t).toISOString().slice(0, 16).replace('T', ' ')} UTC` : 'date unknown';
+}
+
+function LibraryRow({ listing: l, loaded }: { listing: StudyListing; loaded: boolean }) {
+  // Deleting also drops every answer given in this browser: a second click confirms it.
+  const [confirming, setConfirming] = useState(false);
+  return (
+    <li data-testid="rs-library-row" data-study={l.id}>
+      <span>
+        {l.title} · <span data-testid="rs-library-date">{madeAt(l.createdAt)}</span> · {l.items} items{l.hasKey ? '' : ' · no key'}{' '}
+        <span className="muted mono">{l.id}</span>
+      </span>
+      <span className="rs-row">
+        <button type="button" className="btn btn-small" onClick={() => void useStudyStore.getState().loadStudy(l.id)} disabled={loaded}>
+          {loaded ? 'Loaded' : 'Load'}
+        </button>
+        {confirming ? (
+          <>
+            <button
+              type="button"
+              className="btn btn-small rs-danger"
+              data-testid="rs-delete-confirm"
+              onClick={() => void useStudyStore.getState().deleteStudy(l.id).catch((err) => useStudyStore.getState().setError(`Could not delete ${l.id}: ${errorText(err)}`))}
+            >
+              Delete with its answers
+            </button>
+            <button type="button" className="btn btn-small" onClick={() => setConfirming(false)}>
+              Keep
+            </button>
+          </>
+        ) : (
+          <button type="button" className="btn btn-small" data-testid="rs-delete" onClick={() => setConfirming(true)} title="Remove this study and the answers given to it from this browser">
+            Delete…
+          </button>
+        )}
+      </span>
+    </li>
+  );
+}
+
 export function StudyHome() {
   const study = useStudyStore((s) => s.study);
   const library = useStudyStore((s) => s.library);
+  const warning = usePrepareStore((s) => s.warning);
   useEffect(() => {
     void useStudyStore.getState().refreshLibrary();
   }, []);
@@ -24,16 +112,26 @@ export function StudyHome() {
         <h2>Current study</h2>
         {study ? (
           <>
+            {warning && warning.studyId === study.id ? (
+              <p className="rs-banner" role="status" data-testid="rs-build-warning">
+                {warning.text}
+              </p>
+            ) : null}
             <dl className="facts rs-facts" data-testid="rs-study-facts">
               <dt>Title</dt>
               <dd>{study.title}</dd>
+              <dt>Made</dt>
+              <dd data-testid="rs-study-date">{madeAt(study.createdAt)}</dd>
               <dt>Id</dt>
               <dd data-testid="rs-study-id">{study.id}</dd>
               <dt>Items</dt>
               <dd data-testid="rs-study-items">{study.items.length}</dd>
               <dt>Crop</dt>
               <dd>
-                {study.cropVoxels}³ voxels · W{study.window.width} L{study.window.level}
+                <span data-testid="rs-study-fov">
+                  {study.fovMm ? `${study.fovMm} mm cube, ${study.cropVoxels}³ voxels of ${(study.fovMm / study.cropVoxels).toFixed(2)} mm` : `${study.cropVoxels}³ source voxels`}
+                </span>{' '}
+                · W{study.window.width} L{study.window.level}
               </dd>
               <dt>Key</dt>
               <dd>{study.key ? 'included (researcher copy)' : 'not in this file (reader package)'}</dd>
@@ -74,6 +172,7 @@ export function StudyHome() {
               >
                 Export with answer key
               </button>
+              <ProtocolExport study={study} />
             </div>
           </>
         ) : (
@@ -98,16 +197,9 @@ export function StudyHome() {
       {library.length ? (
         <section className="rs-card">
           <h2>Studies in this browser</h2>
-          <ul className="rs-library">
+          <ul className="rs-library" data-testid="rs-library">
             {library.map((l) => (
-              <li key={l.id}>
-                <span>
-                  {l.title} <span className="muted mono">{l.id}</span> · {l.items} items{l.hasKey ? '' : ' · no key'}
-                </span>
-                <button type="button" className="btn btn-small" onClick={() => void useStudyStore.getState().loadStudy(l.id)} disabled={study?.id === l.id}>
-                  {study?.id === l.id ? 'Loaded' : 'Load'}
-                </button>
-              </li>
+              <LibraryRow key={l.id} listing={l} loaded={study?.id === l.id} />
             ))}
           </ul>
         </section>

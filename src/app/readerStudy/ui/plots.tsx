@@ -1,16 +1,21 @@
 /** Plain-SVG plots for the results page. */
 import type { ReaderSummary } from '../../../core/readerStudy/statistics.ts';
 
-const COLORS = ['#3ea6e6', '#e7b44c', '#52c98a', '#f06a5a', '#b48ef0', '#e07bc4'];
+const COLORS = ['#f2f2f2', '#3ea6e6', '#e7b44c', '#52c98a', '#f06a5a', '#b48ef0', '#e07bc4'];
 
-export function RocPlot({ curves, size = 260 }: { curves: { name: string; auc: number; points: { fpr: number; tpr: number }[] }[]; size?: number }) {
+/**
+ * ROC curves on one square, legend to the right. The first curve is the emphasised one (the
+ * readers' average); the others are drawn thin and dashed.
+ */
+export function RocPlot({ curves, size = 260, legendWidth = 150 }: { curves: { name: string; auc: number; points: { fpr: number; tpr: number }[] }[]; size?: number; legendWidth?: number }) {
   const pad = 34;
   const w = size - pad - 10;
   const x = (f: number) => pad + f * w;
   const y = (t: number) => 10 + (1 - t) * w;
   const ticks = [0, 0.25, 0.5, 0.75, 1];
+  const width = size + legendWidth;
   return (
-    <svg className="rs-plot" width={size} height={size} viewBox={`0 0 ${size} ${size}`} role="img" aria-label="ROC curve" data-testid="rs-roc">
+    <svg className="rs-plot" width={width} height={size} viewBox={`0 0 ${width} ${size}`} role="img" aria-label="ROC curves" data-testid="rs-roc">
       <rect x={pad} y={10} width={w} height={w} className="rs-plot-frame" />
       {ticks.map((t) => (
         <g key={t}>
@@ -25,22 +30,30 @@ export function RocPlot({ curves, size = 260 }: { curves: { name: string; auc: n
         </g>
       ))}
       <line x1={x(0)} y1={y(0)} x2={x(1)} y2={y(1)} className="rs-plot-chance" />
-      {curves.map((c, n) =>
-        c.points.length ? (
-          <polyline
-            key={c.name}
-            points={c.points.map((p) => `${x(p.fpr)},${y(p.tpr)}`).join(' ')}
-            fill="none"
-            stroke={COLORS[n % COLORS.length]}
-            strokeWidth={n === 0 ? 2.5 : 1.5}
-            strokeDasharray={n === 0 ? undefined : '4 3'}
-          />
-        ) : null,
-      )}
+      {/* Emphasised curve last, so it is drawn on top. */}
+      {curves
+        .map((c, n) => ({ c, n }))
+        .reverse()
+        .map(({ c, n }) =>
+          c.points.length ? (
+            <polyline
+              key={c.name}
+              points={c.points.map((p) => `${x(p.fpr)},${y(p.tpr)}`).join(' ')}
+              fill="none"
+              stroke={COLORS[n % COLORS.length]}
+              strokeWidth={n === 0 ? 3 : 1.4}
+              strokeDasharray={n === 0 ? undefined : '4 3'}
+              data-curve={c.name}
+            />
+          ) : null,
+        )}
       {curves.map((c, n) => (
-        <text key={c.name} x={x(1) - 4} y={y(0) - 8 - 13 * (curves.length - 1 - n)} textAnchor="end" className="rs-plot-text" fill={COLORS[n % COLORS.length]}>
-          {c.name} AUC {Number.isFinite(c.auc) ? c.auc.toFixed(2) : '–'}
-        </text>
+        <g key={c.name}>
+          <line x1={size + 4} x2={size + 22} y1={16 + 15 * n} y2={16 + 15 * n} stroke={COLORS[n % COLORS.length]} strokeWidth={n === 0 ? 3 : 1.4} strokeDasharray={n === 0 ? undefined : '4 3'} />
+          <text x={size + 28} y={20 + 15 * n} className="rs-plot-text" style={{ fill: COLORS[n % COLORS.length] }}>
+            {c.name} {Number.isFinite(c.auc) ? c.auc.toFixed(3) : '–'}
+          </text>
+        </g>
       ))}
       <text x={pad + w / 2} y={size - 2} textAnchor="middle" className="rs-plot-text">
         false-positive rate (real called synthetic)
