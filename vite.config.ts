@@ -1,9 +1,12 @@
 import { createHash } from 'node:crypto';
+import { createReadStream, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 import type { Plugin, PreviewServer, ViteDevServer } from 'vite';
 import react from '@vitejs/plugin-react';
 import { NODE_BACKEND_ADVICE } from './src/node/tfjsAdvice.ts';
+import { DEMO_CT, DEMO_SEG, firstMissing, TS_EXAMPLE_DIR } from './src/node/sharedData.ts';
+import { TS_SAMPLE } from './src/core/totalSegmentatorSample.ts';
 
 // FTW_PORT moves the dev server (a second checkout's tests beside a running one); FTW_NO_HMR keeps
 // a test run's page from reloading while files are being edited.
@@ -14,13 +17,15 @@ const port = Number(process.env.FTW_PORT ?? 5173);
  * "files stay on this machine" holds even if a dependency tried to phone home. blob: is how opened
  * files, downloads and niivue's volumes travel; data: is for images and fonts embedded in code;
  * 'wasm-unsafe-eval' lets the DICOM worker compile dcm2niix's WebAssembly (no JS eval is allowed).
+ * The one exception is connect-src's two exact file URLs of the TotalSegmentator sample, fetched
+ * only when the user asks for it ("Open the TotalSegmentator sample"): a download, nothing sent.
  * e2e/privacy.spec.ts holds every directive to this list of sources.
  */
 const CSP_DIRECTIVES: Record<string, string[]> = {
   'default-src': ["'self'"],
   'script-src': ["'self'", "'wasm-unsafe-eval'"],
   'worker-src': ["'self'", 'blob:'],
-  'connect-src': ["'self'", 'blob:', 'data:'],
+  'connect-src': ["'self'", 'blob:', 'data:', TS_SAMPLE.image.url, TS_SAMPLE.labels.url],
   'img-src': ["'self'", 'blob:', 'data:'],
   'font-src': ["'self'", 'data:'],
   'style-src': ["'self'"],
@@ -113,6 +118,43 @@ function cspPlugin(): Plugin {
   };
 }
 
+/**
+ * The real demo case is third-party data kept in ../shared/data, not in public/: the dev and preview
+ * servers serve it at /demo/ when it is beside the checkout, so `npm run build` never copies it.
+ * /demo/demo.json tells the page whether it is there (200 either way, so the page's probe raises no
+ * console error); without it the page starts on the generated phantom (src/app/demoCase.ts).
+ */
+function sharedDemoPlugin(): Plugin {
+  const files: Record<string, string> = { [TS_SAMPLE.image.name]: DEMO_CT, [TS_SAMPLE.labels.name]: DEMO_SEG };
+  const serve = (server: ViteDevServer | PreviewServer) => {
+    const base = server.config.base.replace(/\/?$/, '/');
+    server.middlewares.use(`${base}demo/`, (req, res, next) => {
+      if (req.method !== 'GET' && req.method !== 'HEAD') return next();
+      const name = decodeURIComponent((req.url ?? '').split('?')[0].replace(/^\//, ''));
+      const missing = firstMissing(Object.values(files));
+      if (name === 'demo.json') {
+        res.setHeader('Content-Type', 'application/json');
+        res.setHeader('Cache-Control', 'no-store');
+        res.end(JSON.stringify(missing ? { source: null, reason: `not found: ${missing}` } : { source: 'totalsegmentator', image: TS_SAMPLE.image.name, labels: TS_SAMPLE.labels.name }));
+        return;
+      }
+      const path = files[name];
+      if (!path) return next();
+      if (missing) {
+        res.statusCode = 404;
+        res.end(`the TotalSegmentator example is not beside the checkout (${TS_EXAMPLE_DIR})`);
+        return;
+      }
+      res.setHeader('Content-Type', 'application/gzip');
+      res.setHeader('Content-Length', String(statSync(path).size));
+      res.setHeader('Cache-Control', 'no-cache');
+      if (req.method === 'HEAD') return void res.end();
+      createReadStream(path).pipe(res);
+    });
+  };
+  return { name: 'ftw:shared-demo', configureServer: serve, configurePreviewServer: serve };
+}
+
 /** Any inline script the policy does not hash would be blocked in dev: say which, at once. */
 function checkInlineScripts(html: string): void {
   const allowed = new Set(DEV_INLINE_SCRIPTS.map(sha256));
@@ -123,7 +165,7 @@ function checkInlineScripts(html: string): void {
 }
 
 export default defineConfig({
-  plugins: [react(), cspPlugin()],
+  plugins: [react(), cspPlugin(), sharedDemoPlugin()],
   resolve: {
     // dcm2niix's WASM build (OpenJPEG + CharLS) is not in @niivue/dcm2niix's "exports"; the DICOM
     // worker imports its Emscripten module and .wasm by file through this alias.

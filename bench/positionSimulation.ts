@@ -10,6 +10,7 @@ import { readNifti } from '../src/core/nifti/index.ts';
 import { getTexture, simulateTumourPositions, synthesizeHandcrafted } from '../src/core/tumor/index.ts';
 import { organExtent } from '../src/core/tumor/centre.ts';
 import type { ImageVolume, LabelVolume, Vec3 } from '../src/core/volume.ts';
+import { DEMO_CT, DEMO_SEG, firstMissing } from '../src/node/sharedData.ts';
 
 const runsArg = process.argv.indexOf('--runs');
 const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 41;
@@ -74,8 +75,11 @@ function time(fn: (seed: number) => void): number[] {
 }
 
 async function main(): Promise<void> {
-  const ct = await readNifti(readFileSync('public/demo/example_ct.nii.gz'), 'example_ct.nii.gz');
-  const seg = await readNifti(readFileSync('public/demo/example_seg.nii.gz'), 'example_seg.nii.gz');
+  // The TotalSegmentator example, read in place from ../shared/data (not part of the repository).
+  const missing = firstMissing([DEMO_CT, DEMO_SEG]);
+  if (missing) throw new Error(`bench:position needs the TotalSegmentator example: ${missing} not found (../shared/data beside the checkout; FTW_SHARED overrides)`);
+  const ct = await readNifti(readFileSync(DEMO_CT), 'example_ct.nii.gz');
+  const seg = await readNifti(readFileSync(DEMO_SEG), 'example_seg.nii.gz');
   const full = {
     image: ct.volume,
     label: { dims: seg.volume.dims, affine: seg.volume.affine, data: remapLabels(seg.volume.data, TOTALSEGMENTATOR) } as LabelVolume,

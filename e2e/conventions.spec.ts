@@ -1,5 +1,6 @@
 import { expect, test, type Page } from '@playwright/test';
 import { ARTIFACTS, canvasPixels, newWorkbenchPage } from './helpers/app.ts';
+import { DEMO_SEG, fileAs } from './helpers/sharedDemo.ts';
 
 test.describe.configure({ mode: 'serial' });
 let page: Page;
@@ -67,7 +68,7 @@ test('an error from a failed open is gone once a later open succeeds', async () 
   const msg = page.getByTestId('status-message');
   await page.getByTestId('file-input-labels').setInputFiles({ name: 'notes.nii.gz', mimeType: 'application/gzip', buffer: Buffer.from('not a nifti') });
   await expect(msg).toHaveAttribute('data-level', 'error');
-  await page.getByTestId('file-input-labels').setInputFiles('public/demo/example_seg.nii.gz');
+  await page.getByTestId('file-input-labels').setInputFiles(fileAs(DEMO_SEG, 'example_seg.nii.gz'));
   await expect(msg).toContainText('Opened label map example_seg.nii.gz');
   // Dismissing the success shows what is still current: nothing, not the stale error.
   await msg.getByRole('button', { name: 'Dismiss message' }).click();

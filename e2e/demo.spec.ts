@@ -2,9 +2,11 @@ import { expect, test, type Page } from '@playwright/test';
 import { ARTIFACTS, canvasPixels, newWorkbenchPage } from './helpers/app.ts';
 import { countWhere, meanAbsDiff, pixelStats } from './helpers/png.ts';
 import { interiorVoxel, readNiftiFile } from './helpers/nifti.ts';
+import { DEMO_CT, DEMO_SEG, SHARED_DEMO_PRESENT, skipWithoutSharedDemo } from './helpers/sharedDemo.ts';
 
-const CT = readNiftiFile('public/demo/example_ct.nii.gz');
-const SEG = readNiftiFile('public/demo/example_seg.nii.gz');
+skipWithoutSharedDemo();
+const CT = SHARED_DEMO_PRESENT ? readNiftiFile(DEMO_CT) : (undefined as never);
+const SEG = SHARED_DEMO_PRESENT ? readNiftiFile(DEMO_SEG) : (undefined as never);
 
 // One page per file: loading the workbench costs ~10 s on this machine, so tests share it and
 // each one sets up the state it needs.

@@ -2,9 +2,13 @@ import { readFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
 import { ARTIFACTS, canvasPixels, newWorkbenchPage } from './helpers/app.ts';
 import { pixelStats } from './helpers/png.ts';
+import { DEMO_CT_SLAB, DEMO_SEG, DEMO_SEG_SLAB, fileAs, SHARED_DEMO_PRESENT, skipWithoutSharedDemo } from './helpers/sharedDemo.ts';
 
-const CT_SM = 'e2e/fixtures/example_ct_sm.nii.gz';
-const SEG_SM = 'e2e/fixtures/example_seg_sm.nii.gz';
+skipWithoutSharedDemo();
+const CT_SM = DEMO_CT_SLAB;
+const SEG_SM = DEMO_SEG_SLAB;
+// The slab's labels are example_seg.nii.gz at their source; here they keep the _sm name they had.
+const SEG_SM_FILE = SHARED_DEMO_PRESENT ? fileAs(SEG_SM, 'example_seg_sm.nii.gz') : (undefined as never);
 
 // One page per file: loading the workbench costs ~10 s on this machine, so tests share it and
 // each one sets up the state it needs.
@@ -25,7 +29,7 @@ test('a NIfTI image and label map open through the file inputs', async () => {
   await expect(page.getByTestId('case-label-name')).toHaveText('none');
   expect(pixelStats(await canvasPixels(page)).std).toBeGreaterThan(20);
 
-  await page.getByTestId('file-input-labels').setInputFiles(SEG_SM);
+  await page.getByTestId('file-input-labels').setInputFiles(SEG_SM_FILE);
   await expect(page.getByTestId('case-label-name')).toHaveText('example_seg_sm.nii.gz');
   await expect(page.getByTestId('label-legend')).toContainText('Liver');
   await expect(page.getByTestId('status-message')).toContainText('not uploaded');
@@ -87,7 +91,7 @@ test('dropping an image and its label map anywhere opens both', async () => {
 
 test('a label map on another grid opens with a notice', async () => {
   // The full demo label map (112 slices) onto the 30-slice crop that is open now.
-  await page.getByTestId('file-input-labels').setInputFiles('public/demo/example_seg.nii.gz');
+  await page.getByTestId('file-input-labels').setInputFiles(fileAs(DEMO_SEG, 'example_seg.nii.gz'));
   await expect(page.getByTestId('case-label-name')).toHaveText('example_seg.nii.gz');
   const msg = page.getByTestId('status-message');
   await expect(msg).toHaveAttribute('data-level', 'info');

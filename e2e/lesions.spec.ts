@@ -5,6 +5,7 @@ import { countWhere } from './helpers/png.ts';
 import { readNifti, toLabelVolume, writeNifti } from '../src/core/nifti/index.ts';
 import { TOTALSEGMENTATOR, remapLabels } from '../src/core/labels.ts';
 import type { Vec3 } from '../src/core/volume.ts';
+import { DEMO_SEG, skipWithoutSharedDemo } from './helpers/sharedDemo.ts';
 
 /**
  * A label map written by the test: the demo segmentation in the project scheme, with tumours
@@ -13,6 +14,7 @@ import type { Vec3 } from '../src/core/volume.ts';
  */
 interface Ball { centre: Vec3; radius: number; id: number; voxels: number }
 
+skipWithoutSharedDemo();
 test.describe.configure({ mode: 'serial' });
 let page: Page;
 let balls: Ball[];
@@ -23,7 +25,7 @@ let dims: Vec3;
 const isLiver = (r: number, g: number, b: number) => r > 110 && r - g > 45 && r - b > 60;
 
 async function labelFile(): Promise<Uint8Array> {
-  const seg = await readNifti(new Uint8Array(readFileSync('public/demo/example_seg.nii.gz')), 'seg');
+  const seg = await readNifti(new Uint8Array(readFileSync(DEMO_SEG)), 'seg');
   dims = seg.volume.dims;
   const a = seg.volume.affine;
   voxelMl = Math.abs(a[0] * (a[5] * a[10] - a[6] * a[9]) - a[1] * (a[4] * a[10] - a[6] * a[8]) + a[2] * (a[4] * a[9] - a[5] * a[8])) / 1000;

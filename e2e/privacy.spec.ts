@@ -10,6 +10,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect, test, type Page } from '@playwright/test';
 import { BASE_URL, openWorkbench } from './helpers/app.ts';
+import { TS_SAMPLE } from '../src/core/totalSegmentatorSample.ts';
 
 const ORIGIN = new URL(BASE_URL).origin;
 /** vite.config.ts's dev endpoint that receives the policy's violation reports (page and workers). */
@@ -17,6 +18,11 @@ const CSP_REPORT_PATH = '/__csp-report';
 
 /** The sources a directive may list: this origin, its blobs and data URLs, nothing on the network. */
 const ALLOWED_SOURCES = new Set(["'self'", "'none'", 'blob:', 'data:', "'wasm-unsafe-eval'"]);
+/**
+ * The one exception: connect-src names the two files of the TotalSegmentator sample at their source,
+ * by exact URL, for the download the user asks for. Nothing can be sent there that is not a GET of them.
+ */
+const SAMPLE_URLS: string[] = [TS_SAMPLE.image.url, TS_SAMPLE.labels.url];
 
 function parsePolicy(policy: string): Map<string, string[]> {
   const out = new Map<string, string[]>();
@@ -35,12 +41,12 @@ function expectOnlyThisOrigin(policy: Map<string, string[]>, where: string): voi
       continue;
     }
     for (const s of sources) {
-      const ok = ALLOWED_SOURCES.has(s) || (name === 'script-src' && /^'sha256-[A-Za-z0-9+/]+=*'$/.test(s)) || (name === 'style-src' && s === "'unsafe-inline'");
+      const ok = ALLOWED_SOURCES.has(s) || (name === 'connect-src' && SAMPLE_URLS.includes(s)) || (name === 'script-src' && /^'sha256-[A-Za-z0-9+/]+=*'$/.test(s)) || (name === 'style-src' && s === "'unsafe-inline'");
       expect(ok, `${where}: ${name} allows ${s}`).toBe(true);
     }
   }
   expect(policy.get('default-src'), `${where}: default-src`).toEqual(["'self'"]);
-  expect(policy.get('connect-src'), `${where}: connect-src`).toEqual(["'self'", 'blob:', 'data:']);
+  expect(policy.get('connect-src'), `${where}: connect-src`).toEqual(["'self'", 'blob:', 'data:', ...SAMPLE_URLS]);
   expect(policy.get('script-src'), `${where}: script-src`).toContain("'wasm-unsafe-eval'");
   expect(policy.get('object-src'), `${where}: object-src`).toEqual(["'none'"]);
 }

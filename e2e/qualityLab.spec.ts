@@ -18,6 +18,7 @@ import * as tf from '@tensorflow/tfjs';
 import { createClassifier, createGenerator, createSegmentor, saveCheckpoint, unetConfig } from '../src/models/index.ts';
 import { ARTIFACTS, BASE_URL, openWorkbench } from './helpers/app.ts';
 import { decodePng } from './helpers/png.ts';
+import { DEMO_CT } from './helpers/sharedDemo.ts';
 
 // adm-zip ships with dcmjs (no types): an independent reader for the zip the lab writes.
 const AdmZip = createRequire(import.meta.url)('adm-zip') as new (data: Buffer) => { getEntries(): { entryName: string; getData(): Buffer }[] };
@@ -194,7 +195,7 @@ test('quality lab on webgpu: models, single, batch of 4, export, slider, tensors
   expect(entries.map((e) => e.entryName.replace(/^example_ct_lab\d{3}_/, '')).sort()).toEqual(
     passingSeeds.flatMap((seed) => [`seed${seed}.nii.gz`, `seed${seed}_label.nii.gz`]).sort(),
   );
-  const source = gunzipSync(readFileSync('public/demo/example_ct.nii.gz'));
+  const source = gunzipSync(readFileSync(DEMO_CT));
   for (const e of entries) {
     const nii = gunzipSync(e.getData());
     for (const off of [42, 44, 46]) expect(nii.readInt16LE(off)).toBe(source.readInt16LE(off));

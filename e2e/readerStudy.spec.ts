@@ -16,9 +16,9 @@ import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { ARTIFACTS } from './helpers/app.ts';
 import { parseCsv } from './helpers/csv.ts';
+import { DEMO_CT, DEMO_SEG, skipWithoutSharedDemo } from './helpers/sharedDemo.ts';
 
-const DEMO_CT = 'public/demo/example_ct.nii.gz';
-const DEMO_SEG = 'public/demo/example_seg.nii.gz';
+skipWithoutSharedDemo();
 
 /** Demo labels → project ids (liver 1, pancreas 3, kidney 5) plus three drawn "tumours" (id 2). */
 function writeMechanicsLabels(): string {

@@ -7,9 +7,11 @@ import { readNifti, toLabelVolume, writeNifti, type NiftiHeader, type NiftiImage
 import { TOTALSEGMENTATOR, remapLabels } from '../src/core/labels.ts';
 import { synthesizeHandcrafted } from '../src/core/tumor/index.ts';
 import type { Vec3 } from '../src/core/volume.ts';
+import { DEMO_CT, DEMO_SEG, SHARED_DEMO_PRESENT, skipWithoutSharedDemo } from './helpers/sharedDemo.ts';
 
-const CT_BYTES = new Uint8Array(readFileSync('public/demo/example_ct.nii.gz'));
-const SEG_BYTES = new Uint8Array(readFileSync('public/demo/example_seg.nii.gz'));
+skipWithoutSharedDemo();
+const CT_BYTES = SHARED_DEMO_PRESENT ? new Uint8Array(readFileSync(DEMO_CT)) : new Uint8Array(0);
+const SEG_BYTES = SHARED_DEMO_PRESENT ? new Uint8Array(readFileSync(DEMO_SEG)) : new Uint8Array(0);
 /** TotalSegmentator's liver id in the demo segmentation. */
 const TS_LIVER = 5;
 const SEED = 7;

@@ -74,19 +74,23 @@ function hasLavapipe() {
   return ['/usr/share/vulkan/icd.d/lvp_icd.x86_64.json', '/usr/share/vulkan/icd.d/lvp_icd.json'].some(existsSync);
 }
 
+// The queue tests (src/node/queue) start their own redis-server on a loopback port.
+const REDIS_SERVER = '/usr/bin/redis-server';
+
 async function ensureSystemPackages() {
   step('system packages');
   const missing = [];
   if (!existsSync(CHROMIUM)) missing.push('chromium');
   if (!hasLavapipe()) missing.push('mesa-vulkan-drivers (bookworm-backports)');
+  if (!existsSync(REDIS_SERVER)) missing.push('redis-server');
   if (missing.length === 0) {
-    process.stdout.write('chromium and Mesa lavapipe present\n');
+    process.stdout.write('chromium, Mesa lavapipe and redis-server present\n');
     return;
   }
   if (!isRoot) {
     process.stderr.write(
       `Missing: ${missing.join(', ')}. As root, run:\n` +
-        '  apt-get update && apt-get install -y chromium fonts-liberation\n' +
+        '  apt-get update && apt-get install -y chromium fonts-liberation redis-server\n' +
         "  # Vulkan on the CPU for WebGPU in Node (the backports build; bookworm's 22.3 has no adapter):\n" +
         "  uri=$(awk '/^URIs:/{print $2; exit}' /etc/apt/sources.list.d/debian.sources)\n" +
         "  printf 'Types: deb\\nURIs: %s\\nSuites: bookworm-backports\\nComponents: main\\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\\n' \"$uri\" > /etc/apt/sources.list.d/backports.sources\n" +
@@ -99,6 +103,11 @@ async function ensureSystemPackages() {
   if (!existsSync(CHROMIUM)) {
     if ((await aptGet(['update'], env)) || (await aptGet(['install', '-y', 'chromium', 'fonts-liberation'], env))) {
       throw new StageFailure('Could not install Debian chromium (apt-get failed above).');
+    }
+  }
+  if (!existsSync(REDIS_SERVER)) {
+    if ((await aptGet(['update'], env)) || (await aptGet(['install', '-y', 'redis-server'], env))) {
+      throw new StageFailure('Could not install Debian redis-server (apt-get failed above).');
     }
   }
   if (!hasLavapipe()) {

@@ -34,6 +34,15 @@ import {
   type DiceRecord,
   type QualityRecord,
 } from '../src/node/demoModels.ts';
+import { TS_SAMPLE, TS_SAMPLE_COMMIT } from '../src/core/totalSegmentatorSample.ts';
+import { DEMO_CT, DEMO_SEG, firstMissing, TS_EXAMPLE_DIR } from '../src/node/sharedData.ts';
+
+// Third-party data is read in place from ../shared/data; say so at once rather than fail mid-run.
+const missingData = firstMissing([DEMO_CT, DEMO_SEG]);
+if (missingData) {
+  console.error(`train:demo: ${missingData} not found: the demo models are trained on the TotalSegmentator example in ${TS_EXAMPLE_DIR} (../shared/data beside the checkout; FTW_SHARED overrides)`);
+  process.exit(2);
+}
 
 const { values: opt } = nodeParseArgs({
   options: {
@@ -197,7 +206,7 @@ async function main() {
   const provenanceCommon = {
     patch: [...cfg.preset.patch] as number[],
     spacingMm: cfg.preset.spacingMm,
-    data: 'one TotalSegmentator example CT (public/demo/example_ct.nii.gz); organ labels are TotalSegmentator model output',
+    data: `one TotalSegmentator example CT (../shared/data/totalsegmentator-example/example_ct.nii.gz, sha256 ${TS_SAMPLE.image.sha256}); organ labels are TotalSegmentator model output`,
     seed: SEED,
     configArgv: CONFIG_ARGV,
     commit,
@@ -239,8 +248,8 @@ async function main() {
     commit,
     createdAt: new Date().toISOString(),
     data: {
-      images: ['public/demo/example_ct.nii.gz (TotalSegmentator example CT)'],
-      labels: 'public/demo/example_seg.nii.gz: TotalSegmentator organ segmentation (model output, not manual); liver 5, pancreas 7, kidneys 2/3',
+      images: [`../shared/data/totalsegmentator-example/example_ct.nii.gz (TotalSegmentator example CT, commit ${TS_SAMPLE_COMMIT.slice(0, 8)}, sha256 ${TS_SAMPLE.image.sha256})`],
+      labels: `../shared/data/totalsegmentator-example/${TS_SAMPLE.labels.sourceName} (sha256 ${TS_SAMPLE.labels.sha256}): TotalSegmentator organ segmentation (model output, not manual); liver 5, pancreas 7, kidneys 2/3`,
       stage1Tumours: 'handcrafted SynTumor-like tumours (position simulation + texture darkening) drawn from the run seed; no real tumour label',
     },
     config: {
@@ -352,8 +361,11 @@ Weights + model card only (no optimiser state): they cannot be resumed, only use
 Machine-readable card with every per-seed value: \`demo-models.json\`.
 
 ## Data
-- Image: \`public/demo/example_ct.nii.gz\`, the TotalSegmentator example CT (see \`public/demo/ATTRIBUTION.md\`).
-- Organ labels: \`public/demo/example_seg.nii.gz\`, TotalSegmentator **model output** (liver, pancreas, kidneys), not manual.
+- Image: the TotalSegmentator example CT, \`example_ct.nii.gz\` (github.com/wasserth/TotalSegmentator, commit
+  ${TS_SAMPLE_COMMIT.slice(0, 8)}, \`tests/reference_files/\`, Apache-2.0; SHA-256 \`${TS_SAMPLE.image.sha256}\`), read from
+  \`../shared/data/totalsegmentator-example/\` (not in this repository; provenance in that folder's README).
+- Organ labels: its \`${TS_SAMPLE.labels.sourceName}\` (SHA-256 \`${TS_SAMPLE.labels.sha256}\`), TotalSegmentator
+  **model output** (liver, pancreas, kidneys), not manual.
 - Stage-1 tumours: **handcrafted** (\`--handcrafted-tumours\`: position simulation + SynTumor texture, darkened
   by U(0.2, 0.7)), drawn from the run seed. There is no redistributable real tumour label in the repo.
 

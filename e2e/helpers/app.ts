@@ -1,5 +1,6 @@
 import { expect, type Browser, type Page } from '@playwright/test';
 import { decodePng, type Rgba } from './png.ts';
+import { skipWithoutSharedDemo } from './sharedDemo.ts';
 
 export const ARTIFACTS = 'e2e/artifacts';
 /** The dev server playwright.config.ts starts (FTW_PORT moves it). */
@@ -18,6 +19,8 @@ export async function newWorkbenchPage(browser: Browser): Promise<Page> {
  * the page keeps its main thread busy parsing the CT, and the load event can lag far behind.
  */
 export async function openWorkbench(page: Page): Promise<void> {
+  // The real demo is served from ../shared/data; without it the page opens the phantom instead.
+  skipWithoutSharedDemo();
   await page.goto('/', { waitUntil: 'commit' });
   await page.waitForFunction(() => window.__ftw?.isReady() === true, null, { timeout: 90_000 });
   await expect(page.getByTestId('case-image-name')).toHaveText('example_ct.nii.gz');

@@ -12,7 +12,9 @@ import { createDicomOpener } from './files/dicomOpen.ts';
 import { dialogQuestions } from './files/dicomDialogs.ts';
 import { dicomHoldsKeyboard } from './stores/dicomStore.ts';
 import { startComputeWorker } from './compute/computeClient.ts';
-import { DEMO_IMAGE, DEMO_LABELS } from './demoCase.ts';
+import { downloadSample, resolveDemo, type DemoCase } from './demoCase.ts';
+import { useDemoStore } from './stores/demoStore.ts';
+import { createDemoActions } from './actions/demoActions.ts';
 import { useStatusStore } from './stores/statusStore.ts';
 import { useUiStore } from './stores/uiStore.ts';
 import { installTestHook } from './testHook.ts';
@@ -32,10 +34,31 @@ let pickers: Pickers = { image: () => {}, labels: () => {}, dicomFiles: () => {}
 // The DICOM worker (and its WASM) starts on the first DICOM drop, not with the page.
 const dicom = createDicomOpener(viewer, new DicomClient(), dialogQuestions);
 
+async function openDemo(demo: DemoCase): Promise<void> {
+  await viewer.loadCase(demo.image, demo.labels, 'demo');
+  useDemoStore.getState().setLoaded(demo.kind, demo.description);
+}
+
 function loadDemo(): Promise<void> {
-  return viewer.loadCase(DEMO_IMAGE, DEMO_LABELS, 'demo').catch((err: unknown) => {
-    useStatusStore.getState().pushMessage('error', `Could not load the demo case: ${err instanceof Error ? err.message : String(err)}`);
-  });
+  return resolveDemo()
+    .then(openDemo)
+    .catch((err: unknown) => {
+      useStatusStore.getState().pushMessage('error', `Could not load the demo case: ${err instanceof Error ? err.message : String(err)}`);
+    });
+}
+
+async function openSample(): Promise<void> {
+  const demo = useDemoStore.getState();
+  if (demo.sample === 'downloading') return;
+  demo.setSample('downloading');
+  try {
+    await openDemo(await downloadSample());
+    useDemoStore.getState().setSample('idle');
+  } catch (err) {
+    const message = `Could not open the TotalSegmentator sample: ${err instanceof Error ? err.message : String(err)}`;
+    useDemoStore.getState().setSample('failed', message);
+    useStatusStore.getState().pushMessage('error', message);
+  }
 }
 
 const actions = createRegistry({
@@ -47,6 +70,7 @@ const actions = createRegistry({
   loadDemo: () => void loadDemo(),
 });
 actions.registerAll(createSynthesisActions(createSynthesisService(viewer)));
+actions.registerAll(createDemoActions(() => void openSample()));
 actions.registerAll(createStudyActions());
 const lab = new LabService(viewer);
 setLabService(lab);

@@ -1,24 +1,25 @@
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readNifti, toLabelVolume } from './nifti/index.ts';
 import { remapLabels, TOTALSEGMENTATOR, PROJECT_LABELS } from './labels.ts';
 import { mergeMasks, preprocessCase, TINY_PREPROCESS, PAPER_PREPROCESS } from './preprocess.ts';
+import { DEMO_CT, DEMO_SEG, sharedDemoPresent } from '../node/testing/sharedDemo.ts';
 import { spacingOf, voxelToWorld, type LabelVolume, type Volume } from './volume.ts';
 
-const demo = (f: string) => resolve(__dirname, '../../public/demo', f);
+const present = sharedDemoPresent('preprocessCase on the TotalSegmentator example', [DEMO_CT, DEMO_SEG]);
 let image: Volume<Float32Array>;
 let label: LabelVolume;
 
 beforeAll(async () => {
-  image = (await readNifti(readFileSync(demo('example_ct.nii.gz')), 'example_ct.nii.gz')).volume;
-  const seg = toLabelVolume(await readNifti(readFileSync(demo('example_seg.nii.gz')), 'example_seg.nii.gz'), 'example_seg.nii.gz');
+  if (!present) return;
+  image = (await readNifti(readFileSync(DEMO_CT), 'example_ct.nii.gz')).volume;
+  const seg = toLabelVolume(await readNifti(readFileSync(DEMO_SEG), 'example_seg.nii.gz'), 'example_seg.nii.gz');
   label = { ...seg, data: remapLabels(seg.data, TOTALSEGMENTATOR) };
 });
 
 const count = (d: Uint8Array, id: number) => d.reduce((s, v) => s + (v === id ? 1 : 0), 0);
 
-describe('preprocessCase on the demo CT', () => {
+describe.skipIf(!present)('preprocessCase on the demo CT', () => {
   it('at 3 mm (tiny) keeps every organ voxel, windows to [0,1] and pads to the patch', () => {
     const p = preprocessCase(image, label, TINY_PREPROCESS);
     expect(spacingOf(p.image.affine)).toEqual([3, 3, 3]);

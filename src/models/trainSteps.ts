@@ -50,11 +50,20 @@ export interface SegStepResult {
   step: number;
 }
 
+/**
+ * The Dice-CE loss of a batch and its gradients by tf variable name, without an update: what a
+ * data-parallel replica computes on its share of the batch (src/node/parallel). The caller
+ * disposes both.
+ */
+export function segmentorGradients(S: Network, batch: SegBatch, cfg: Stage1Config): { value: tf.Scalar; grads: tf.NamedTensorMap } {
+  return tf.variableGrads(() => diceCELoss(S.apply(batch.image), batch.label, cfg, batch.weights), S.variables());
+}
+
 /** Stage 1 (and the update of stage 3): one Dice-CE AdamW step with the per-iteration schedule. */
 export async function segmentorStep(S: Network, opt: AdamW, batch: SegBatch, cfg: Stage1Config): Promise<SegStepResult> {
   assertTrainableBackend();
   const lr = warmupCosineLr(opt.step, cfg);
-  const { value, grads } = tf.variableGrads(() => diceCELoss(S.apply(batch.image), batch.label, cfg, batch.weights), S.variables());
+  const { value, grads } = segmentorGradients(S, batch, cfg);
   opt.apply(grads, lr);
   tf.dispose(grads);
   const loss = await scalar(value);
@@ -80,6 +89,43 @@ export interface Stage2Result {
   pass: boolean[];
 }
 
+export interface GeneratorGradients {
+  /** L_G = L_seg + λ_cls·L_adv. */
+  value: tf.Scalar;
+  grads: tf.NamedTensorMap;
+  /** x̂ as G made it, detached: what C is trained on. */
+  xhat: tf.Tensor5D;
+  /** Quality-test counts of the frozen S on x̂, [B, 2]. */
+  counts: tf.Tensor2D;
+  seg: tf.Scalar;
+  adv: tf.Scalar;
+}
+
+/** G's loss against frozen S and the current C, and its gradients; the caller disposes all of it. */
+export function generatorGradients(G: Network, C: Network, S: Network, batch: Stage2Batch, cfg: Stage2Config, blur: BlurConfig = DEFAULT_BLUR): GeneratorGradients {
+  const tumourClasses = tumourClassesOf(S);
+  let xhat: tf.Tensor5D | undefined;
+  let counts: tf.Tensor2D | undefined;
+  let seg: tf.Scalar | undefined;
+  let adv: tf.Scalar | undefined;
+  const { value, grads } = tf.variableGrads(() => {
+    const xh = synthesize(G.apply(batch.image), batch, blur);
+    const sLogits = S.apply(xh);
+    const t = generatorLoss(sLogits, C.apply(xh), batch.synthMask, tumourClasses, cfg.lambdaCls, cfg.segLoss);
+    xhat = tf.keep(tf.clone(xh));
+    counts = tf.keep(qualityCounts(sLogits, batch.synthMask, tumourClasses));
+    seg = tf.keep(t.seg);
+    adv = tf.keep(t.adv);
+    return t.total;
+  }, G.variables());
+  return { value, grads, xhat: xhat!, counts: counts!, seg: seg!, adv: adv! };
+}
+
+/** C's loss on a detached x̂ and its gradients; the caller disposes both. */
+export function classifierGradients(C: Network, xhat: tf.Tensor5D, batch: Pick<Stage2Batch, 'synthMask' | 'realMask'>): { value: tf.Scalar; grads: tf.NamedTensorMap } {
+  return tf.variableGrads(() => classifierLoss(C.apply(xhat), batch.synthMask, batch.realMask), C.variables());
+}
+
 /**
  * Stage 2: one G step (L_seg + λ_cls·L_adv against frozen S and current C), then one C step on the
  * same x̂ detached (the usual GAN order: C sees G's sample from before G's update).
@@ -96,39 +142,25 @@ export async function generatorClassifierStep(
   quality: QualityConfig = DEFAULT_QUALITY,
 ): Promise<Stage2Result> {
   assertTrainableBackend();
-  const tumourClasses = tumourClassesOf(S);
-  let xhat: tf.Tensor5D | undefined;
-  let counts: tf.Tensor2D | undefined;
-  let seg: tf.Scalar | undefined;
-  let adv: tf.Scalar | undefined;
-  const gStep = tf.variableGrads(() => {
-    const xh = synthesize(G.apply(batch.image), batch, blur);
-    const sLogits = S.apply(xh);
-    const t = generatorLoss(sLogits, C.apply(xh), batch.synthMask, tumourClasses, cfg.lambdaCls, cfg.segLoss);
-    xhat = tf.keep(tf.clone(xh));
-    counts = tf.keep(qualityCounts(sLogits, batch.synthMask, tumourClasses));
-    seg = tf.keep(t.seg);
-    adv = tf.keep(t.adv);
-    return t.total;
-  }, G.variables());
-  optG.apply(gStep.grads);
-  tf.dispose(gStep.grads);
+  const g = generatorGradients(G, C, S, batch, cfg, blur);
+  optG.apply(g.grads);
+  tf.dispose(g.grads);
 
-  const cStep = tf.variableGrads(() => classifierLoss(C.apply(xhat!), batch.synthMask, batch.realMask), C.variables());
+  const cStep = classifierGradients(C, g.xhat, batch);
   optC.apply(cStep.grads);
   tf.dispose(cStep.grads);
 
   try {
-    const q = qualityFromCounts(await counts!.data(), quality.threshold);
+    const q = qualityFromCounts(await g.counts.data(), quality.threshold);
     return {
-      lSeg: await scalar(seg!),
-      lAdv: await scalar(adv!),
-      lG: await scalar(gStep.value),
+      lSeg: await scalar(g.seg),
+      lAdv: await scalar(g.adv),
+      lG: await scalar(g.value),
       lC: await scalar(cStep.value),
       ...q,
     };
   } finally {
-    tf.dispose([xhat!, counts!, seg!, adv!, gStep.value, cStep.value]);
+    tf.dispose([g.xhat, g.counts, g.seg, g.adv, g.value, cStep.value]);
   }
 }
 
@@ -205,6 +237,9 @@ export async function applySyntheticTumours(
   return { image, label, P, accepted, weights };
 }
 
+/** The update of S on a prepared batch: segmentorStep, or a data-parallel one (src/node/parallel). */
+export type SegmentorUpdate = (S: Network, opt: AdamW, batch: SegBatch, cfg: Stage1Config) => Promise<SegStepResult>;
+
 /**
  * Stage 3: online synthesis with frozen G, quality test by `filterS` (the frozen stage-1
  * segmentor), threshold or Eq. 8 adaptive weighting, half-split CutMix, then one Dice-CE step of S.
@@ -220,6 +255,7 @@ export async function segmentorSynthesisStep(
   quality: QualityConfig = DEFAULT_QUALITY,
   mixup: MixupConfig = DEFAULT_MIXUP,
   blur: BlurConfig = DEFAULT_BLUR,
+  update: SegmentorUpdate = segmentorStep,
 ): Promise<Stage3Result> {
   assertTrainableBackend();
   const syn = await applySyntheticTumours(G, filterS, batch, quality, blur);
@@ -227,7 +263,7 @@ export async function segmentorSynthesisStep(
   const mixedImage = applyCutMix(syn.image, draw);
   const mixedLabel = applyCutMix(syn.label, draw);
   try {
-    const r = await segmentorStep(S, opt, { image: mixedImage, label: mixedLabel, weights: syn.weights }, cfg);
+    const r = await update(S, opt, { image: mixedImage, label: mixedLabel, weights: syn.weights }, cfg);
     return { ...r, P: syn.P, accepted: syn.accepted, weights: syn.weights, cutmix: draw };
   } finally {
     tf.dispose([syn.image, syn.label, mixedImage, mixedLabel]);

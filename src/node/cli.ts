@@ -16,6 +16,8 @@ const COMMANDS: Record<string, () => Promise<{ command: CliCommand }>> = {
   synthesize: () => import('./commands/synthesize.ts'),
   evaluate: () => import('./commands/evaluate.ts'),
   'import-checkpoint': () => import('./commands/import-checkpoint.ts'),
+  cache: () => import('./commands/cache.ts'),
+  worker: () => import('./commands/worker.ts'),
 };
 
 function usage(): string {

@@ -19,10 +19,12 @@ import { decodeCase } from './data/cache.ts';
 import { cacheFor, CONFIG_FLAGS, configFromArgs, loadManifestFile } from './train/runSetup.ts';
 import { cropPadded } from './train/sourceGeometry.ts';
 import { handcraftedTumour, tumourInputs } from './train/tumourInputs.ts';
+import { DEMO_CT, DEMO_SEG } from './sharedData.ts';
 
 export const REPO = fileURLToPath(new URL('../../', import.meta.url));
-export const DEMO_CT = join(REPO, 'public/demo/example_ct.nii.gz');
-export const DEMO_SEG = join(REPO, 'public/demo/example_seg.nii.gz');
+// The demo models were trained and are evaluated on the TotalSegmentator example, read in place
+// from ../shared/data (third-party data is not part of the repository).
+export { DEMO_CT, DEMO_SEG } from './sharedData.ts';
 export const DEMO_MODELS_DIR = join(REPO, 'public/models');
 export const DEMO_CARD_JSON = join(DEMO_MODELS_DIR, 'demo-models.json');
 

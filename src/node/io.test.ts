@@ -2,7 +2,6 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { gzipSync } from 'node:zlib';
 import { VolumeError } from '../core/errors.ts';
@@ -10,14 +9,19 @@ import { writeNifti } from '../core/nifti/index.ts';
 import { trackAllocations } from '../core/nifti/testing/allocations.ts';
 import { VOLUME_LIMIT_HELP, readNiftiFile, volumeLimitBytes, writeFileAtomic, writeNiftiFile } from './io.ts';
 import { runCliProcess } from './testing/cliProcess.ts';
+import { writePhantomFiles } from './testing/phantomFiles.ts';
 
-const CT_SM = fileURLToPath(new URL('../../e2e/fixtures/example_ct_sm.nii.gz', import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), 'io-test-'));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const srcDir = mkdtempSync(join(tmpdir(), 'io-test-src-'));
+afterAll(() => {
+  rmSync(tmp, { recursive: true, force: true });
+  rmSync(srcDir, { recursive: true, force: true });
+});
 
 describe('node io', () => {
   it('writes NIfTI files atomically, gzipped only for .gz names, and reads them back', async () => {
-    const img = await readNiftiFile(CT_SM);
+    const { ct } = await writePhantomFiles(srcDir, { dims: [40, 32, 24], spacing: [9, 9, 9] });
+    const img = await readNiftiFile(ct);
     for (const name of ['out.nii', 'out.nii.gz']) {
       const path = join(tmp, name);
       await writeNiftiFile(path, img.volume, { header: img.header, datatype: 'int16' });

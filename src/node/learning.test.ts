@@ -32,6 +32,9 @@ import {
 import { initBackend } from './backend.ts';
 import type { RunConfig } from './config.ts';
 import { demoConfig, handcraftedDiceForSeed, loadDemoCase, qualityForSeed, writeDemoManifest, type DemoCase } from './demoModels.ts';
+import { DEMO_CT, DEMO_SEG, sharedDemoPresent } from './testing/sharedDemo.ts';
+
+const present = sharedDemoPresent('learning on the TotalSegmentator example', [DEMO_CT, DEMO_SEG]);
 import { toModelLabels } from './train/labelScheme.ts';
 import { cropPadded } from './train/sourceGeometry.ts';
 import { diagonalAffine, handcraftedTumour, tumourInputs } from './train/tumourInputs.ts';
@@ -59,6 +62,7 @@ const patch: Vec3 = [P, P, P];
 const shape: [number, number, number, number, number] = [BATCH, P, P, P, 1];
 
 beforeAll(async () => {
+  if (!present) return;
   await initBackend('cpu');
   cfg = await demoConfig(ARGV);
   dir = await mkdtemp(join(tmpdir(), 'ftw-learning-'));
@@ -82,7 +86,7 @@ function liverCrop(rng: Rng): { image: Float32Array; label: Uint8Array } {
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
-describe('learning on the real demo CT (tiny preset, seeded)', () => {
+describe.skipIf(!present)('learning on the real demo CT (tiny preset, seeded)', () => {
   it('S trained on handcrafted tumours reaches tumour Dice > 0.5 on held-out seeds', async () => {
     const rng = new Rng(hashSeed(11, 'learning-test', 'stage1'));
     const net = createSegmentor(cfg.preset.segmentor, cfg.preset.labelScheme);

@@ -11,7 +11,7 @@ import { ORGAN_IDS } from '../core/labels.ts';
 import { parseManifest } from '../core/manifest.ts';
 import { readCheckpoint } from '../models/index.ts';
 import { readNiftiFile } from './io.ts';
-import { DEMO_CT, DEMO_SEG, demoPairs, jsonLines, runCli, TINY_TEST_CONFIG, writeJson } from './train/testRun.ts';
+import { demoPairs, demoSource, jsonLines, runCli, TINY_TEST_CONFIG, writeJson } from './train/testRun.ts';
 
 let dir: string;
 const exists = (p: string) => stat(p).then(() => true, () => false);
@@ -97,8 +97,9 @@ describe('freetumor pipeline (tiny preset, cpu)', () => {
     const synManifest = join(synB, 'manifest.json');
     const sm = parseManifest(await readFile(synManifest, 'utf8'), synManifest);
     expect(sm.cases.length).toBeGreaterThan(0);
-    const src = (await readNiftiFile(DEMO_CT)).volume;
-    const srcSeg = (await readNiftiFile(DEMO_SEG)).volume;
+    const demo = await demoSource();
+    const src = (await readNiftiFile(demo.ct)).volume;
+    const srcSeg = (await readNiftiFile(demo.seg)).volume;
     const out = await readNiftiFile(join(synB, sm.cases[0].image));
     const outLabel = (await readNiftiFile(join(synB, sm.cases[0].label as string))).volume;
     expect(out.volume.dims).toEqual(src.dims);

@@ -22,10 +22,17 @@ export function AboutPanel() {
         identifiers”; it keeps the study, series and frame-of-reference UIDs so a SEG links to its source series.
       </p>
       <h3>Demo data</h3>
+      <p data-testid="demo-phantom">
+        Without the real example beside it, the workbench starts on an <strong>abdominal phantom</strong> it generates in
+        this tab from a seed (<code>abdomen_phantom_ct.nii</code>): body wall, spine, aorta, liver, spleen, pancreas and
+        kidneys with typical CT values and noise. It is not a patient and comes from no dataset.
+      </p>
       <p data-testid="demo-attribution">
-        The demo CT (<code>example_ct.nii.gz</code>) and its label map (<code>example_seg.nii.gz</code>) come from the{' '}
+        The real demo CT (<code>example_ct.nii.gz</code>) and its label map (<code>example_seg.nii.gz</code>) come from the{' '}
         <strong>TotalSegmentator</strong> repository (github.com/wasserth/TotalSegmentator,{' '}
-        <code>tests/reference_files/</code>), licensed under the <strong>Apache License 2.0</strong>.
+        <code>tests/reference_files/</code>), licensed under the <strong>Apache License 2.0</strong>. They are not part of
+        this project: the development server serves them from <code>../shared/data</code>, and “Open the TotalSegmentator
+        sample” downloads them from that repository (a pinned commit), checked by SHA-256.
       </p>
       <p>
         The labels are <strong>TotalSegmentator model output</strong>, not manual annotation. The scan's provenance and

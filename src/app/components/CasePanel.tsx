@@ -2,6 +2,7 @@ import { useCaseStore, type CaseSource } from '../stores/caseStore.ts';
 import { STAGE_NAMES, useDicomStore } from '../stores/dicomStore.ts';
 import { fmtDims, fmtSpacing } from './format.ts';
 import { ActionButton } from './ActionButton.tsx';
+import { DemoSource } from './DemoSource.tsx';
 
 const SOURCE_BADGES: Record<CaseSource, string> = { demo: 'Demo', local: 'Local file', dicom: 'DICOM' };
 
@@ -62,6 +63,7 @@ export function CasePanel() {
       ) : (
         <p className="muted">{loading ? 'Loading…' : 'No image open.'}</p>
       )}
+      <DemoSource />
       <DicomSourceFacts />
       <div className="dicom-open-row">
         <ActionButton id="file.openDicomFolder" testId="open-dicom-folder" className="btn-small" showShortcut>

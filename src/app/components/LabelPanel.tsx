@@ -1,6 +1,7 @@
 import { useServices } from '../appContext.tsx';
 import { useLabelStore } from '../stores/labelStore.ts';
 import { useCaseStore } from '../stores/caseStore.ts';
+import { useDemoStore } from '../stores/demoStore.ts';
 import { useStatusStore } from '../stores/statusStore.ts';
 import { useLesionStore } from '../stores/lesionStore.ts';
 import { SCHEME_NAMES, type SchemeId } from '../viewer/labelScheme.ts';
@@ -13,6 +14,7 @@ export function LabelPanel() {
   const { labels, scheme } = useLabelStore();
   const label = useCaseStore((s) => s.label);
   const source = useCaseStore((s) => s.source);
+  const demoKind = useDemoStore((s) => s.kind);
   const display = useLesionStore((s) => s.labelDisplay);
   return (
     <section className="panel" aria-labelledby="labels-heading">
@@ -89,7 +91,8 @@ export function LabelPanel() {
               ))}
             </ul>
           )}
-          {source === 'demo' ? <p className="hint">Demo labels are TotalSegmentator model output, not manual annotation.</p> : null}
+          {source === 'demo' && demoKind === 'totalsegmentator' ? <p className="hint">Demo labels are TotalSegmentator model output, not manual annotation.</p> : null}
+          {source === 'demo' && demoKind === 'phantom' ? <p className="hint">Phantom labels are exact: the organs were drawn, not segmented.</p> : null}
         </>
       )}
     </section>

@@ -57,13 +57,34 @@ function Messages() {
   );
 }
 
+/** Work that takes more than a moment, each with its Cancel where it can be stopped. */
+function Tasks() {
+  const tasks = useStatusStore((s) => s.tasks);
+  return (
+    <>
+      {tasks.map((t) => (
+        <span key={t.id} className="status-item" data-testid="status-task" role="status">
+          <span className="spinner" aria-hidden="true" /> {t.text}
+          {t.cancel ? (
+            <button type="button" className="link-btn" data-testid="status-task-cancel" onClick={t.cancel}>
+              Cancel
+            </button>
+          ) : null}
+        </span>
+      ))}
+    </>
+  );
+}
+
 export function StatusBar() {
   const loading = useCaseStore((s) => s.loading);
+  const busy = useStatusStore((s) => s.tasks.length > 0);
   return (
     <footer className="statusbar">
       <Messages />
       <span className="toolbar-spacer" />
-      {loading ? <span className="status-item">Loading {loading}…</span> : null}
+      <Tasks />
+      {loading && !busy ? <span className="status-item">Loading {loading}…</span> : null}
       <span className="status-item muted">Local only · nothing uploaded</span>
       <Backend />
     </footer>

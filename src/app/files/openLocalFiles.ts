@@ -6,6 +6,9 @@ import { NIFTI_NAME } from './sniffNifti.ts';
 
 export type FileRole = 'image' | 'label' | 'auto';
 
+/** What opening NIfTI files needs of the viewer; cancelLoading lets the progress entry stop a read. */
+type NiftiViewer = Pick<ViewerController, 'hasImage' | 'loadCase' | 'loadLabels'> & Partial<Pick<ViewerController, 'cancelLoading'>>;
+
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
@@ -17,7 +20,7 @@ function errorText(err: unknown): string {
  * screen stays as it was.
  */
 export async function openLocalFiles(
-  viewer: Pick<ViewerController, 'hasImage' | 'loadCase' | 'loadLabels'>,
+  viewer: NiftiViewer,
   files: readonly File[],
   role: FileRole,
   dicom: DicomOpener | null = null,
@@ -35,7 +38,7 @@ export async function openLocalFiles(
 }
 
 async function openNifti(
-  viewer: Pick<ViewerController, 'hasImage' | 'loadCase' | 'loadLabels'>,
+  viewer: NiftiViewer,
   files: readonly File[],
   role: FileRole,
 ): Promise<void> {
@@ -61,6 +64,11 @@ async function openNifti(
     urls.push(url);
     return { url, name: f.name };
   };
+  // A clinical scan takes seconds to read and draw: listed as under way, with a Cancel that stops
+  // the read (the case on screen stays).
+  const opening = [image, label].filter((f): f is File => f !== null).map((f) => f.name).join(' and ');
+  const cancel = viewer.cancelLoading ? () => void viewer.cancelLoading!() : null;
+  const task = opening ? status.startTask(`Opening ${opening}…`, cancel) : null;
   try {
     if (image) {
       await viewer.loadCase(source(image), label ? source(label) : null, 'local');
@@ -77,7 +85,8 @@ async function openNifti(
     const named = [image, label].some((f) => f && text.includes(f.name));
     status.pushMessage('error', named ? text : `Could not open "${(image ?? label)!.name}": ${text}`);
   } finally {
-    // niivue has copied the bytes by now; the URLs would only pin the files in memory.
+    if (task !== null) useStatusStore.getState().endTask(task);
+    // The reads are done by now; the URLs would only pin the files in memory.
     for (const u of urls) URL.revokeObjectURL(u);
   }
 }

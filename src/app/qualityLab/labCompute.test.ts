@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { readNifti, toLabelVolume } from '../../core/nifti/index.ts';
+import { makeAbdomenPhantom } from '../../core/phantom/index.ts';
 import { remapLabels, TOTALSEGMENTATOR } from '../../core/labels.ts';
 import { unetConfig } from '../../models/config.ts';
 import { createClassifier, createGenerator, createSegmentor } from '../../models/networks.ts';
@@ -10,11 +9,11 @@ import { composeView, cropGrid, cropSourceBox, labelWithTumour, synthesizeAndSco
 import { selectNetworks } from './modelLoading.ts';
 import type { Vec3 } from '../../core/volume.ts';
 
-async function demoCase(): Promise<LabCase> {
-  const img = await readNifti(new Uint8Array(readFileSync('public/demo/example_ct.nii.gz')), 'ct');
-  const seg = await readNifti(new Uint8Array(readFileSync('public/demo/example_seg.nii.gz')), 'seg');
-  const l = toLabelVolume(seg, 'seg');
-  return { image: img.volume, label: { dims: l.dims, affine: l.affine, data: remapLabels(l.data, TOTALSEGMENTATOR) } };
+/** The app's own demo when ../shared is absent: the generated abdominal phantom (3 mm, like the real one). */
+function demoCase(): LabCase {
+  const p = makeAbdomenPhantom({ seed: 0 });
+  const { dims, affine } = p.image;
+  return { image: { dims, affine, data: Float32Array.from(p.image.data) }, label: { dims, affine, data: remapLabels(p.labels.data, TOTALSEGMENTATOR) } };
 }
 
 const enc = [[2, 2], [2, 4]];
@@ -39,7 +38,7 @@ describe('lab compute helpers', () => {
 describe('synthesizeAndScore (tiny nets, demo case, cpu)', () => {
   it('gives a finite P, leaves voxels outside M̃ untouched and frees every tensor', async () => {
     await tf.setBackend('cpu');
-    const c = await demoCase();
+    const c = demoCase();
     const G = createGenerator(unetConfig(1, 3, enc, { seed: 1 }));
     const S = createSegmentor(unetConfig(1, 7, enc, { seed: 3, norm: 'instance' }), 'universal');
     for (const spacingMm of [3, 6]) {
@@ -81,7 +80,7 @@ describe('synthesizeAndScore (tiny nets, demo case, cpu)', () => {
 
   it('uses a clicked centre', async () => {
     await tf.setBackend('cpu');
-    const c = await demoCase();
+    const c = demoCase();
     // A liver voxel of the demo case.
     let centre: Vec3 | null = null;
     const d = c.label.dims;
@@ -105,7 +104,7 @@ describe('synthesizeAndScore (tiny nets, demo case, cpu)', () => {
 describe('synthesizeAndScore next to a real tumour', () => {
   it('never places on it: M and the change stay off it, P is over the new voxels, their count is reported', async () => {
     await tf.setBackend('cpu');
-    const c = await demoCase();
+    const c = demoCase();
     // Make the liver's upper half (by slice) a "real" liver tumour.
     const d = c.label.dims;
     let kLo = d[2];

@@ -32,4 +32,19 @@ describe('statusStore', () => {
     s.settle(mark);
     expect(useStatusStore.getState().messages.map((m) => m.text)).toEqual(['Ignored "extra.nii.gz"', 'Opened ct.nii.gz']);
   });
+
+  it('lists running tasks with their cancel until each ends', () => {
+    const s = useStatusStore.getState();
+    let cancelled = 0;
+    const a = s.startTask('Opening ct.nii…', () => cancelled++);
+    const b = s.startTask('Opening seg.nii…');
+    expect(useStatusStore.getState().tasks.map((t) => t.text)).toEqual(['Opening ct.nii…', 'Opening seg.nii…']);
+    useStatusStore.getState().tasks[0].cancel?.();
+    expect(cancelled).toBe(1);
+    expect(useStatusStore.getState().tasks[1].cancel).toBeNull();
+    s.endTask(a);
+    expect(useStatusStore.getState().tasks.map((t) => t.id)).toEqual([b]);
+    s.reset();
+    expect(useStatusStore.getState().tasks).toEqual([]);
+  });
 });

@@ -19,11 +19,22 @@ export interface StatusMessage {
   text: string;
 }
 
+/** Work under way that takes seconds (opening a large scan): shown with a Cancel while it runs. */
+export interface StatusTask {
+  id: number;
+  text: string;
+  cancel: (() => void) | null;
+}
+
 interface StatusState {
   backendState: 'initialising' | 'ready' | 'failed';
   backend: BackendInfo | null;
   backendError: string | null;
   messages: StatusMessage[];
+  tasks: StatusTask[];
+  /** Returns the id endTask takes. */
+  startTask: (text: string, cancel?: (() => void) | null) => number;
+  endTask: (id: number) => void;
   setBackend: (b: BackendInfo) => void;
   setBackendFailed: (error: string) => void;
   pushMessage: (level: MessageLevel, text: string) => number;
@@ -48,6 +59,13 @@ export const useStatusStore = create<StatusState>()((set) => ({
   backend: null,
   backendError: null,
   messages: [],
+  tasks: [],
+  startTask: (text, cancel = null) => {
+    const id = nextId++;
+    set((s) => ({ tasks: [...s.tasks, { id, text, cancel }] }));
+    return id;
+  },
+  endTask: (id) => set((s) => ({ tasks: s.tasks.filter((t) => t.id !== id) })),
   setBackend: (backend) => set({ backend, backendState: 'ready', backendError: null }),
   setBackendFailed: (backendError) => set({ backendState: 'failed', backend: null, backendError }),
   pushMessage: (level, text) => {
@@ -60,5 +78,5 @@ export const useStatusStore = create<StatusState>()((set) => ({
   mark: () => nextId,
   settle: (mark) => set((s) => ({ messages: s.messages.filter((m) => m.id >= mark) })),
   clearMessages: () => set({ messages: [] }),
-  reset: () => set({ backendState: 'initialising', backend: null, backendError: null, messages: [] }),
+  reset: () => set({ backendState: 'initialising', backend: null, backendError: null, messages: [], tasks: [] }),
 }));

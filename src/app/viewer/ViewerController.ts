@@ -17,6 +17,10 @@ import { makeSynthetic, type SyntheticCase } from './syntheticOverlay.ts';
 import { ComparePane } from './comparePane.ts';
 import { Placement } from './placement.ts';
 import { LesionClient, lesionRequest } from './lesionClient.ts';
+import { VolumeClient } from './volumeClient.ts';
+import { DEFAULT_VOLUME_LIMITS, type VolumeLimits } from './volumeLimits.ts';
+import { addBackground, refreshAll } from './glRefresh.ts';
+import { yieldToPage } from './chunkedCopy.ts';
 import type { ImageState, LabelStyle, PlacementClick, ViewerEvents, ViewerHost, VolumeSource } from './viewerTypes.ts';
 
 export type { LabelStyle, PlacementClick, ViewerEvents, VolumeSource } from './viewerTypes.ts';
@@ -41,8 +45,15 @@ export class ViewerController {
   private readonly placement = new Placement();
   private readonly lesionClient = new LesionClient();
   private lesionList: Lesion[] = [];
+  private lesionGeneration = 0;
+  private readonly volumes: VolumeClient;
   /** Serialises loads: a second drop while the first still parses must not interleave. */
   private queue: Promise<unknown> = Promise.resolve();
+
+  /** `limits`: the largest volume opened (see volumeLimits.ts). */
+  constructor(limits: VolumeLimits = DEFAULT_VOLUME_LIMITS) {
+    this.volumes = new VolumeClient(limits);
+  }
 
   async attach(canvas: HTMLCanvasElement): Promise<void> {
     const nv = new Niivue(niivueOptions());
@@ -57,6 +68,7 @@ export class ViewerController {
   dispose(): void {
     this.detachCompare();
     this.lesionClient.dispose();
+    this.volumes.dispose();
     this.labels.dispose();
     this.events.clear();
     this.main?.cleanup();
@@ -65,6 +77,14 @@ export class ViewerController {
 
   get hasImage(): boolean {
     return this.img !== null;
+  }
+
+  /**
+   * Stop reading the file being opened (the read fails with a message naming it; the case on
+   * screen stays). Returns false when nothing was being read. What niivue already has is kept.
+   */
+  cancelLoading(): boolean {
+    return this.volumes.cancel();
   }
 
   private enqueue<T>(job: () => Promise<T>): Promise<T> {
@@ -86,11 +106,11 @@ export class ViewerController {
       const nv = this.requireNv();
       this.events.emit('loading', { name: image.name });
       try {
-        const { volume, datatype, bytes } = await readVolume(image, 'gray');
+        const { volume, datatype, bytes } = await readVolume(this.volumes, image, 'gray');
         let segment: { segment: NVImage; datatype: number; bytes: Uint8Array } | null = null;
         if (label) {
           this.events.emit('loading', { name: label.name });
-          segment = await readLabelVolume(label);
+          segment = await readLabelVolume(this.volumes, label);
         }
         // Replace the scene the way loadVolumes does, but only now that the new data is valid.
         // (The label map is split after the image shows; a failure there leaves the image open.)
@@ -101,7 +121,9 @@ export class ViewerController {
         const { file, affine } = describeFile(volume, image.name, datatype);
         this.img = { volume, bytes, file, affine, inverse: invertAffine(affine), ...scaling(volume) };
         this.windowing.applyTo(volume);
-        nv.addVolume(volume);
+        addBackground(nv, volume, 'image');
+        // niivue's refresh was one long task; what reacts to the new image runs in the next.
+        await yieldToPage();
         this.events.emit('imageLoaded', { file, source });
         if (segment && label) await this.installLabels(segment.segment, label.name, segment.datatype, null, segment.bytes);
         else {
@@ -121,7 +143,7 @@ export class ViewerController {
       if (!this.img) throw new Error(`open an image before the label map "${label.name}"`);
       this.events.emit('loading', { name: label.name });
       try {
-        const { segment, datatype, bytes } = await readLabelVolume(label);
+        const { segment, datatype, bytes } = await readLabelVolume(this.volumes, label);
         await this.installLabels(segment, label.name, datatype, null, bytes);
         this.requireNv().drawScene();
       } finally {
@@ -149,6 +171,7 @@ export class ViewerController {
       this.arrangeScene();
     }
     this.measureLesions();
+    await yieldToPage();
     // A new case opens on its first organ so every plane shows it; a re-read keeps the position.
     const first = entries[0];
     if (replaced || !first || !this.goToLabel(first.key)) this.requestLocation();
@@ -215,7 +238,7 @@ export class ViewerController {
     this.windowing.applyTo(back);
     nv.volumes = [back, ...this.labels.volumes(), ...(s ? [s.outline] : [])];
     nv.overlays = nv.volumes.slice(1);
-    nv.updateGLVolume();
+    refreshAll(nv, 'scene');
   }
 
   // ---- compare pane ----
@@ -284,7 +307,7 @@ export class ViewerController {
     const nv = this.main;
     if (nv && this.img) {
       this.windowing.applyTo(this.img.volume, this.synthetic?.volume);
-      nv.updateGLVolume();
+      refreshAll(nv, 'window');
       this.compare.setWindow(this.windowing.current);
     }
   }
@@ -368,21 +391,25 @@ export class ViewerController {
     const lab = this.labels.current;
     const image = this.img;
     this.lesionList = [];
+    const generation = ++this.lesionGeneration;
     if (!lab || !image) {
       this.lesionClient.cancel();
       this.events.emit('lesions', { lesions: [] });
       return;
     }
     this.events.emit('lesions', { computing: true });
-    this.lesionClient
-      .measure(lesionRequest(lab, image, this.synthetic))
+    // The copies for the worker take a few tasks; a newer case or synthesis meanwhile wins.
+    lesionRequest(lab, image, this.synthetic)
+      .then((req) => (generation === this.lesionGeneration ? this.lesionClient.measure(req) : null))
       .then(
         (lesions) => {
-          if (!lesions) return;
+          if (!lesions || generation !== this.lesionGeneration) return;
           this.lesionList = lesions;
           this.events.emit('lesions', { lesions });
         },
-        (err: unknown) => this.events.emit('lesions', { error: err instanceof Error ? err.message : String(err) }),
+        (err: unknown) => {
+          if (generation === this.lesionGeneration) this.events.emit('lesions', { error: err instanceof Error ? err.message : String(err) });
+        },
       );
   }
 

@@ -1,5 +1,6 @@
 import { Niivue } from '@niivue/niivue';
 import { huVolume } from './derivedVolumes.ts';
+import { addBackground, attachNiivue, refreshAll, refreshOverlays } from './glRefresh.ts';
 import { LAYOUT_SLICE, niivueOptions } from './niivueSetup.ts';
 import { outlineVolume, type SyntheticCase } from './syntheticOverlay.ts';
 import type { Layout } from '../stores/viewStore.ts';
@@ -26,7 +27,7 @@ export class ComparePane {
   async attach(canvas: HTMLCanvasElement, main: Niivue, layout: Layout): Promise<void> {
     this.detach(main);
     const nv = new Niivue(niivueOptions());
-    await nv.attachToCanvas(canvas);
+    await attachNiivue(nv, canvas, 'compare set-up');
     nv.setSliceType(LAYOUT_SLICE[layout]);
     nv.scene.renderAzimuth = main.scene.renderAzimuth;
     nv.scene.renderElevation = main.scene.renderElevation;
@@ -69,8 +70,12 @@ export class ComparePane {
     const base = image.volume;
     nv.volumes = [];
     nv.overlays = [];
-    nv.addVolume(huVolume(base, synthetic.image, window));
-    nv.addVolume(outlineVolume(base, synthetic.outline.img as Uint8Array));
+    // The same read-only arrays as the main view's synthetic layers. addVolume sets niivue's
+    // background; the outline then needs only its own layer rendered.
+    addBackground(nv, huVolume(base, synthetic.image, window, 'synthetic', true), 'compare pane');
+    nv.volumes.push(outlineVolume(base, synthetic.outline.img as Uint8Array));
+    nv.overlays = nv.volumes.slice(1);
+    refreshOverlays(nv, 'compare outline');
     this.syncCrosshair(main, true);
   }
 
@@ -79,7 +84,7 @@ export class ComparePane {
     if (!v || !this.nv) return;
     v.cal_min = window.min;
     v.cal_max = window.max;
-    this.nv.updateGLVolume();
+    refreshAll(this.nv, 'compare window');
   }
 
   setLayout(layout: Layout): void {

@@ -3,45 +3,62 @@
  * and the quality lab's viewer. Each call takes a new typed array, because niivue keys its GPU
  * textures on the identity of `img` (an edited-in-place buffer would keep showing the old voxels).
  */
-import type { NVImage } from '@niivue/niivue';
+import { NVImage } from '@niivue/niivue';
 
 /**
- * NVImage.clone() copies header and voxels but not the frame bookkeeping niivue sets while
- * loading; a clone used as the background needs it (frac2vox reads `dims`).
+ * A new NVImage on `base`'s grid holding `img`. NVImage.clone() would copy the base's voxels and
+ * scan them for an intensity range, only for the caller to throw both away: at 512×512×300 that
+ * is seconds on the page's thread. The RAS matrices come from the header alone; the frame
+ * bookkeeping niivue sets while loading is copied (frac2vox reads `dims`). The caller sets the
+ * display range, and global_min/max with it so niivue does not scan the voxels either.
  */
-export function cloneGrid(base: NVImage): NVImage {
-  const v = base.clone();
+export function gridLike(base: NVImage, img: NonNullable<NVImage['img']>): NVImage {
+  const v = new NVImage();
+  v.hdr = { ...base.hdr! } as NonNullable<NVImage['hdr']>;
+  v.img = img;
+  v.calculateRAS();
   const from = base as unknown as Record<string, unknown>;
   const to = v as unknown as Record<string, unknown>;
   for (const key of ['dims', 'nVox3D', 'nFrame4D', 'frame4D', 'nTotalFrame4D']) {
-    if (to[key] === undefined && from[key] !== undefined) to[key] = Array.isArray(from[key]) ? [...(from[key] as unknown[])] : from[key];
+    if (from[key] !== undefined) to[key] = Array.isArray(from[key]) ? [...(from[key] as unknown[])] : from[key];
   }
   return v;
 }
 
-/** A float32 HU volume on `base`'s grid, windowed to [min, max]. */
-export function huVolume(base: NVImage, data: Float32Array, window: { min: number; max: number }, name = 'synthetic'): NVImage {
-  const v = cloneGrid(base);
-  // clone() copies the header shallowly; these writes touch only the copy.
+/** Fix the display range so niivue never derives one from the voxels. */
+export function setRange(v: NVImage, min: number, max: number): void {
+  v.cal_min = min;
+  v.cal_max = max;
+  v.robust_min = min;
+  v.robust_max = max;
+  v.global_min = min;
+  v.global_max = max;
+}
+
+/**
+ * A float32 HU volume on `base`'s grid, windowed to [min, max]. `share`: the volume takes `data`
+ * itself instead of a copy (at 512×512×300 a copy is 300 MB); the caller must then never write to
+ * it, since niivue reads it whenever it refreshes.
+ */
+export function huVolume(base: NVImage, data: Float32Array, window: { min: number; max: number }, name = 'synthetic', share = false): NVImage {
+  const v = gridLike(base, share ? data : new Float32Array(data));
+  // gridLike copies the header shallowly; these writes touch only the copy.
   v.hdr!.datatypeCode = 16;
   v.hdr!.numBitsPerVoxel = 32;
   v.hdr!.scl_slope = 1;
   v.hdr!.scl_inter = 0;
-  v.img = new Float32Array(data);
   v.name = name;
-  v.cal_min = window.min;
-  v.cal_max = window.max;
+  setRange(v, window.min, window.max);
   return v;
 }
 
 /** A uint8 label overlay on `base`'s grid with one colour per id 1..n (0 transparent). */
-export function labelOverlayVolume(base: NVImage, data: Uint8Array, name: string, entries: { rgb: [number, number, number]; label: string }[]): NVImage {
-  const v = cloneGrid(base);
+export function labelOverlayVolume(base: NVImage, data: Uint8Array, name: string, entries: { rgb: [number, number, number]; label: string }[], share = false): NVImage {
+  const v = gridLike(base, share ? data : new Uint8Array(data));
   v.hdr!.datatypeCode = 2;
   v.hdr!.numBitsPerVoxel = 8;
   v.hdr!.scl_slope = 1;
   v.hdr!.scl_inter = 0;
-  v.img = new Uint8Array(data);
   v.name = name;
   v.setColormapLabel({
     R: [0, ...entries.map((e) => e.rgb[0])],
@@ -51,8 +68,7 @@ export function labelOverlayVolume(base: NVImage, data: Uint8Array, name: string
     I: [0, ...entries.map((_, n) => n + 1)],
     labels: ['', ...entries.map((e) => e.label)],
   });
-  v.cal_min = 0;
-  v.cal_max = entries.length;
+  setRange(v, 0, entries.length);
   v.opacity = 1;
   return v;
 }

@@ -4,10 +4,13 @@ import { sameGeometry, voxelToWorld } from '../../core/volume.ts';
 import type { LabelMap, ProjectLabelName } from '../../core/labels.ts';
 import type { LoadedFile } from '../stores/caseStore.ts';
 import { DEFAULT_LABEL_OPACITY, type LabelEntry } from '../stores/labelStore.ts';
-import { boundaryMask } from '../synthesis/boundary.ts';
 import { insideVolume, invertAffine, worldToVoxel } from './geometry.ts';
 import { describeLabel, labelMapOf, maskAnchor, projectLabelsOf, type ProjectLabelInfo, type SchemeId } from './labelScheme.ts';
 import { LabelSplitClient } from './labelSplitClient.ts';
+import { gridLike, setRange } from './derivedVolumes.ts';
+import { refreshOverlays } from './glRefresh.ts';
+import { yieldToPage } from './chunkedCopy.ts';
+import { maskOutline } from './maskOutline.ts';
 import type { SplitRequest } from './labelSplit.ts';
 import { describeFile, scaling } from './readVolume.ts';
 import type { LabelStyle, ViewerHost } from './viewerTypes.ts';
@@ -92,7 +95,8 @@ export class LabelLayers {
    */
   async install(segment: NVImage, name: string, datatype: number, forcedScheme: SchemeId | null, bytes: Uint8Array): Promise<{ entries: LabelEntry[]; replaced: boolean }> {
     const { slope, inter } = scaling(segment);
-    const split = await this.splitter.split(segment.img as SplitRequest['data'], slope, inter, forcedScheme);
+    const dims = [segment.hdr!.dims[1], segment.hdr!.dims[2], Math.max(1, segment.hdr!.dims[3])] as SplitRequest['dims'];
+    const split = await this.splitter.split(segment.img as SplitRequest['data'], slope, inter, forcedScheme, dims);
     // Nothing on screen changes until the worker is done: the old labels stay usable meanwhile.
     const nv = this.host.nv();
     const previous = this.state;
@@ -100,17 +104,18 @@ export class LabelLayers {
     const counts = new Map(split.counts);
     const scheme = split.scheme;
     const map = labelMapOf(scheme);
-    const masks = new Map(split.masks.map((m) => [m.key, m.mask]));
+    const masks = new Map(split.masks.map((m) => [m.key, m]));
     const { file, affine } = describeFile(segment, name, datatype);
     const overlays: LabelState['overlays'] = new Map();
     const entries: LabelEntry[] = [];
     for (const info of projectLabelsOf(map)) {
       const voxels = info.sourceIds.reduce((n, id) => n + (counts.get(id) ?? 0), 0);
-      const mask = masks.get(info.key);
-      if (voxels === 0 || !mask) continue;
+      const part = masks.get(info.key);
+      if (voxels === 0 || !part) continue;
+      const { mask, anchor } = part;
       const kept = previous?.overlays.get(info.key);
       const style = { visible: kept?.visible ?? true, opacity: kept?.opacity ?? DEFAULT_LABEL_OPACITY };
-      const overlay: Overlay = { volume: makeOverlay(segment, mask, info, style.visible ? style.opacity : 0), mask, ...style };
+      const overlay: Overlay = { volume: makeOverlay(segment, mask, info, style.visible ? style.opacity : 0), mask, anchor, ...style };
       if (this.display === 'outline') overlay.volume.img = edgeOf(overlay, file.dims);
       overlays.set(info.key, overlay);
       entries.push({
@@ -123,10 +128,13 @@ export class LabelLayers {
       });
     }
     this.state = { segment, bytes, datatype, file, affine, inverse: invertAffine(affine), slope, inter, scheme, map, overlays };
-    // addVolume refreshes every layer on the GPU; add all then refresh once.
+    // addVolume refreshes every layer on the GPU; add all, then render the overlays only (the
+    // background on screen is unchanged).
     for (const { volume } of overlays.values()) nv.volumes.push(volume);
     nv.overlays = nv.volumes.slice(1);
-    nv.updateGLVolume();
+    refreshOverlays(nv, 'labels');
+    // The refresh was one long task; the panels re-render in the next.
+    await yieldToPage();
     this.host.events.emit('labelsLoaded', { file, scheme, labels: entries });
     if (!forcedScheme) this.checkGrid(file, affine);
     return { entries, replaced: previous !== null };
@@ -177,7 +185,7 @@ export class LabelLayers {
     if (change.visible !== undefined) o.visible = change.visible;
     if (change.opacity !== undefined) o.opacity = Math.min(1, Math.max(0, change.opacity));
     o.volume.opacity = o.visible ? o.opacity : 0;
-    if (refresh) this.host.nv().updateGLVolume();
+    if (refresh) refreshOverlays(this.host.nv(), 'label style');
     this.host.events.emit('labelStyleChanged', { key, visible: o.visible, opacity: o.opacity });
   }
 
@@ -186,13 +194,13 @@ export class LabelLayers {
     if (!this.state) return;
     const show = [...this.state.overlays.values()].some((o) => !o.visible);
     for (const key of this.state.overlays.keys()) this.setStyle(key, { visible: show }, false);
-    this.host.nv().updateGLVolume();
+    refreshOverlays(this.host.nv(), 'label style');
   }
 
   adjustAllOpacity(delta: number): void {
     if (!this.state) return;
     for (const [key, o] of this.state.overlays) this.setStyle(key, { opacity: o.opacity + delta }, false);
-    this.host.nv().updateGLVolume();
+    refreshOverlays(this.host.nv(), 'label style');
   }
 
   /**
@@ -206,30 +214,29 @@ export class LabelLayers {
     if (lab) {
       // niivue keys its textures on the identity of `img`: swapping arrays re-uploads the layer.
       for (const o of lab.overlays.values()) o.volume.img = style === 'outline' ? edgeOf(o, lab.file.dims) : o.mask;
-      this.host.nv().updateGLVolume();
+      refreshOverlays(this.host.nv(), 'label display');
     }
     this.host.events.emit('labelDisplayChanged', style);
   }
 }
 
 function edgeOf(o: Overlay, dims: readonly [number, number, number]): Uint8Array {
-  o.edge ??= boundaryMask(o.mask, dims);
+  o.edge ??= maskOutline(o.mask, dims);
   return o.edge;
 }
 
 function makeOverlay(segment: NVImage, mask: Uint8Array, info: ProjectLabelInfo, opacity: number): NVImage {
-  const v = segment.clone();
-  // clone() copies the header shallowly; these writes touch only the copy.
+  // Not segment.clone(): that copies the whole label map and scans it, to be thrown away.
+  const v = gridLike(segment, mask);
+  // gridLike copies the header shallowly; these writes touch only the copy.
   v.hdr!.datatypeCode = 2;
   v.hdr!.numBitsPerVoxel = 8;
   v.hdr!.scl_slope = 1;
   v.hdr!.scl_inter = 0;
-  v.img = mask;
   v.name = info.key;
   const [r, g, b] = info.color;
   v.setColormapLabel({ R: [0, r], G: [0, g], B: [0, b], A: [0, 255], I: [0, 1], labels: ['', info.name] });
-  v.cal_min = 0;
-  v.cal_max = 1;
+  setRange(v, 0, 1);
   v.opacity = opacity;
   return v;
 }

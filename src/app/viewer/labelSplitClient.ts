@@ -1,3 +1,4 @@
+import { copyInSlabs } from './chunkedCopy.ts';
 import { splitLabels, type SplitReply, type SplitRequest, type SplitResult } from './labelSplit.ts';
 
 /**
@@ -30,15 +31,15 @@ export class LabelSplitClient {
     return w;
   }
 
-  /** `data` is copied here; the caller's array stays as it is. */
-  split(data: SplitRequest['data'], slope: number, inter: number, scheme: SplitRequest['scheme']): Promise<SplitResult> {
-    if (typeof Worker === 'undefined') return Promise.resolve(splitLabels(data, slope, inter, scheme));
+  /** `data` is copied here, a slab per task; the caller's array stays as it is. */
+  async split(data: SplitRequest['data'], slope: number, inter: number, scheme: SplitRequest['scheme'], dims: SplitRequest['dims']): Promise<SplitResult> {
+    if (typeof Worker === 'undefined') return splitLabels(data, slope, inter, scheme, dims);
+    const copy = await copyInSlabs(data);
     const w = this.start();
     const id = ++this.nextId;
-    const copy = data.slice();
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      w.postMessage({ id, data: copy, slope, inter, scheme } satisfies SplitRequest, [copy.buffer as ArrayBuffer]);
+      w.postMessage({ id, data: copy, slope, inter, scheme, dims } satisfies SplitRequest, [copy.buffer as ArrayBuffer]);
     });
   }
 

@@ -5,7 +5,7 @@ self.onmessage = (e: MessageEvent<SplitRequest>) => {
   const req = e.data;
   const scope = self as unknown as DedicatedWorkerGlobalScope;
   try {
-    const result = splitLabels(req.data, req.slope, req.inter, req.scheme);
+    const result = splitLabels(req.data, req.slope, req.inter, req.scheme, req.dims);
     const reply: SplitReply = { id: req.id, ...result };
     scope.postMessage(reply, result.masks.map((m) => m.mask.buffer as ArrayBuffer));
   } catch (err) {

@@ -1,6 +1,7 @@
 import type { Lesion } from '../../core/lesions.ts';
 import { PROJECT_LABEL_NAMES, type ProjectLabelName } from '../../core/labels.ts';
 import type { LesionReply, LesionRequest } from './lesionMessages.ts';
+import { copyInSlabs } from './chunkedCopy.ts';
 import type { LabelState } from './labelLayers.ts';
 import type { SyntheticCase } from './syntheticOverlay.ts';
 import type { ImageState } from './viewerTypes.ts';
@@ -9,22 +10,23 @@ const PROJECT_LABEL_IDS = Object.fromEntries(Object.entries(PROJECT_LABEL_NAMES)
 
 /**
  * What the worker needs to measure the case's tumours: the label map as stored, the synthetic
- * tumours and the image values, each a copy the worker may own. Synthetic tumours and HU only
- * when the label map is on the image grid (a resampled one has no voxel-to-voxel match).
+ * tumours and the image values, each a copy the worker may own (copied a slab per task, so the
+ * page's thread is never held for the whole volume). Synthetic tumours and HU only when the label
+ * map is on the image grid (a resampled one has no voxel-to-voxel match).
  */
-export function lesionRequest(lab: LabelState, image: ImageState, synthetic: SyntheticCase | null): Omit<LesionRequest, 'id'> {
+export async function lesionRequest(lab: LabelState, image: ImageState, synthetic: SyntheticCase | null): Promise<Omit<LesionRequest, 'id'>> {
   const sameGrid = lab.file.dims.every((d, a) => d === image.file.dims[a]) && lab.affine.every((x, n) => Math.abs(x - image.affine[n]) < 1e-4);
   const s = sameGrid ? synthetic : null;
   const toProject: Record<number, number> = {};
   for (const [id, name] of Object.entries(lab.map.toProject)) toProject[Number(id)] = PROJECT_LABEL_IDS[name];
   type Voxels = LesionRequest['labels']['data'];
   // Outside the soft masks the synthetic image equals the original, so it serves real lesions too.
-  const hu = !sameGrid ? null : s ? { data: s.image.slice(), slope: 1, inter: 0 } : { data: (image.volume.img as Voxels).slice(), slope: image.slope, inter: image.inter };
+  const hu = !sameGrid ? null : s ? { data: await copyInSlabs(s.image), slope: 1, inter: 0 } : { data: await copyInSlabs(image.volume.img as Voxels), slope: image.slope, inter: image.inter };
   return {
     dims: lab.file.dims,
     affine: lab.affine,
-    labels: { data: (lab.segment.img as Voxels).slice(), slope: lab.slope, inter: lab.inter, toProject },
-    synthetic: s ? s.tumourLabel.slice() : null,
+    labels: { data: await copyInSlabs(lab.segment.img as Voxels), slope: lab.slope, inter: lab.inter, toProject },
+    synthetic: s ? await copyInSlabs(s.tumourLabel) : null,
     image: hu,
   };
 }

@@ -1,6 +1,6 @@
 import type { NVImage } from '@niivue/niivue';
 import { huVolume, labelOverlayVolume } from './derivedVolumes.ts';
-import { boundaryMask } from '../synthesis/boundary.ts';
+import { maskOutline } from './maskOutline.ts';
 import type { ImageState } from './viewerTypes.ts';
 import type { WindowState } from './windowing.ts';
 
@@ -17,9 +17,9 @@ export interface SyntheticCase {
   showing: boolean;
 }
 
-/** The tumour boundary as a one-colour label overlay. */
+/** The tumour boundary as a one-colour label overlay; it holds `boundary` itself, read-only. */
 export function outlineVolume(base: NVImage, boundary: Uint8Array): NVImage {
-  return labelOverlayVolume(base, boundary, 'tumour-outline', [{ rgb: TUMOUR_OUTLINE_COLOR, label: 'Synthetic tumour' }]);
+  return labelOverlayVolume(base, boundary, 'tumour-outline', [{ rgb: TUMOUR_OUTLINE_COLOR, label: 'Synthetic tumour' }], true);
 }
 
 /** Build the niivue volumes of a synthetic result; throws when it is not on the image grid. */
@@ -27,7 +27,9 @@ export function makeSynthetic(base: ImageState, image: Float32Array, tumourLabel
   const [nx, ny, nz] = base.file.dims;
   const n = nx * ny * nz;
   if (image.length !== n || tumourLabel.length !== n) throw new Error('synthetic image is not on the image grid');
-  const volume = huVolume(base.volume, image, window);
-  const outline = outlineVolume(base.volume, boundaryMask(tumourLabel, base.file.dims));
+  // The arrays are the worker's answer, never written again: the volumes hold them, not copies.
+  const volume = huVolume(base.volume, image, window, 'synthetic', true);
+  // Traced inside the tumours' bounding box: a full-volume pass held the page for seconds.
+  const outline = outlineVolume(base.volume, maskOutline(tumourLabel, base.file.dims));
   return { image, tumourLabel, volume, outline, showing: show };
 }

@@ -7,18 +7,40 @@ import { gunzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CT3_DIR, CT_J2K_DIR, CT_J2K_SEG, dicomFixturesPresent } from '../testing/dicomFixtures.ts';
 import { runCli } from '../testing/runCli.ts';
+import { writePhantomFiles } from '../testing/phantomFiles.ts';
+import { DEMO_CT, DEMO_CT_SLAB, DEMO_SEG, sharedDemoPresent } from '../testing/sharedDemo.ts';
+import { readNiftiFile } from '../io.ts';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const CT = join(ROOT, 'public/demo/example_ct.nii.gz');
-const SEG = join(ROOT, 'public/demo/example_seg.nii.gz');
-const CT_SM = join(ROOT, 'e2e/fixtures/example_ct_sm.nii.gz');
+const CT = DEMO_CT;
+const SEG = DEMO_SEG;
+const CT_SM = DEMO_CT_SLAB;
+const present = sharedDemoPresent('freetumor inspect on the TotalSegmentator example');
 const tmp = mkdtempSync(join(tmpdir(), 'inspect-test-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 const run = runCli;
 
-describe('freetumor inspect', () => {
-  it('describes the shipped CT and its TotalSegmentator labels', async () => {
+describe('freetumor inspect on the phantom (always)', () => {
+  it('counts every label of the phantom under the TotalSegmentator map', async () => {
+    const files = await writePhantomFiles(join(tmp, 'phantom'), { dims: [60, 48, 48], spacing: [6, 6, 6] });
+    const r = await run('inspect', files.ct, '--label', files.seg, '--label-map', 'totalsegmentator');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.dims).toEqual([60, 48, 48]);
+    expect(j.spacing).toEqual([6, 6, 6]);
+    expect(j.datatype).toBe('int16');
+    const seg = (await readNiftiFile(files.seg)).volume.data;
+    const byId = Object.fromEntries(j.label.labels.map((l: { id: number }) => [l.id, l]));
+    expect(byId[5]).toEqual({ id: 5, voxels: seg.filter((v) => v === 5).length, name: 'liver', project: 'liver', projectId: 1 });
+    expect(byId[5].voxels).toBeGreaterThan(0);
+    expect(byId[7]).toMatchObject({ name: 'pancreas', project: 'pancreas' });
+  });
+});
+
+describe.skipIf(!present)('freetumor inspect', () => {
+  it('describes the shared CT and its TotalSegmentator labels', async () => {
     const r = await run('inspect', CT, '--label', SEG, '--label-map', 'totalsegmentator');
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
@@ -58,7 +80,7 @@ describe('freetumor inspect', () => {
     for (const [argv, pattern] of [
       [[bad], /^freetumor inspect: .*truncated\.nii: truncated data: .*\n$/],
       [[join(tmp, 'missing.nii.gz')], /missing\.nii\.gz: cannot read: no such file or directory\n$/],
-      [[CT_SM, '--label', SEG], /example_seg\.nii\.gz: dims 122×101×112 do not match .*example_ct_sm\.nii\.gz \(122×101×30\)\n$/],
+      [[CT_SM, '--label', SEG], /example_seg_fast_force_split\.nii\.gz: dims 122×101×112 do not match .*example_ct_sm\.nii\.gz \(122×101×30\)\n$/],
       [[SEG, '--label', CT], /example_ct\.nii\.gz: not a label map/],
     ] as const) {
       const r = await run('inspect', ...argv);

@@ -1,18 +1,19 @@
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseManifest } from '../../core/manifest.ts';
 import { sameGeometry, type Volume } from '../../core/volume.ts';
 import { loadCase } from '../data/loadCase.ts';
 import { CT_J2K_DIR, CT_J2K_SEG, dicomFixturesPresent } from '../testing/dicomFixtures.ts';
 import { runCli } from '../testing/runCli.ts';
+import { writePhantomFiles } from '../testing/phantomFiles.ts';
 import { readNiftiFile, writeNiftiFile } from '../io.ts';
 
-const repo = resolve(__dirname, '../../..');
-const CT_SM = join(repo, 'e2e/fixtures/example_ct_sm.nii.gz');
-const SEG_SM = join(repo, 'e2e/fixtures/example_seg_sm.nii.gz');
-const CT_FULL = join(repo, 'public/demo/example_ct.nii.gz');
+// The project's phantom stands in for every dataset: what is tested is finding and pairing files.
+let CT_SM: string;
+let SEG_SM: string;
+let CT_FULL: string;
 
 const run = (argv: string[]) => runCli(...argv);
 
@@ -23,7 +24,7 @@ async function put(path: string, from: string) {
   await mkdir(dirname(path), { recursive: true });
   await copyFile(from, path);
 }
-/** A label volume derived from the real TotalSegmentator labels through `f(id)`. */
+/** A label volume derived from the phantom's TotalSegmentator labels through `f(id)`. */
 async function label(path: string, f: (id: number) => number) {
   await mkdir(dirname(path), { recursive: true });
   const data = new Uint8Array(seg.data.length);
@@ -33,6 +34,11 @@ async function label(path: string, f: (id: number) => number) {
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'ftw-manifest-'));
+  // A slab with liver, pancreas and both kidneys, and a taller scan of another geometry.
+  const slab = await writePhantomFiles(join(dir, 'src/slab'), { dims: [60, 48, 16], spacing: [6, 6, 6] });
+  CT_SM = slab.ct;
+  SEG_SM = slab.seg;
+  CT_FULL = (await writePhantomFiles(join(dir, 'src/full'), { dims: [60, 48, 24], spacing: [6, 6, 6] })).ct;
   seg = (await readNiftiFile(SEG_SM)).volume;
   // LiTS: batches in sub-folders; volume-1 lacks its segmentation.
   await put(join(dir, 'lits/Training Batch 1/volume-0.nii.gz'), CT_SM);
@@ -51,7 +57,7 @@ beforeAll(async () => {
   await put(join(dir, 'atlas/BDMAP_00000001/ct.nii.gz'), CT_SM);
   await label(join(dir, 'atlas/BDMAP_00000001/segmentations/liver.nii.gz'), (id) => (id === 5 ? 1 : 0));
   await label(join(dir, 'atlas/BDMAP_00000001/segmentations/kidney_left.nii.gz'), (id) => (id === 3 ? 1 : 0));
-  // Plain pairs with TotalSegmentator ids; "big" pairs a full CT with the 30-slice labels.
+  // Plain pairs with TotalSegmentator ids; "big" pairs a taller CT with the slab's labels.
   await put(join(dir, 'pairs/images/demo.nii.gz'), CT_SM);
   await put(join(dir, 'pairs/labels/demo.nii.gz'), SEG_SM);
   await put(join(dir, 'pairs/images/big.nii.gz'), CT_FULL);

@@ -20,6 +20,8 @@ import { cacheFor, CONFIG_FLAGS, CONFIG_HELP, configFromArgs, foldCases, foldFla
 import { finiteMean, INTERRUPTED_EXIT, trainWithCheckpoints } from '../train/trainer.ts';
 import { describeSchedule, resolveSchedule, withSchedule } from '../train/schedule.ts';
 import { diagonalAffine, tumourInputs, WholeOrganBands } from '../train/tumourInputs.ts';
+import type { SegmentorUpdate } from '../../models/trainSteps.ts';
+import { DEVICES_FLAGS, DEVICES_HELP, openDataParallel, resolveDevices } from '../parallel/devices.ts';
 
 const help = `usage: freetumor train-segmentation --manifest FILE --out DIR [options]
 
@@ -49,6 +51,7 @@ ${LENGTH_HELP}
 ${CARD_HELP}
                            (online: the cards of --generator and --segmentor; the S trained here
                            takes the filter S's classes, not its architecture)
+${DEVICES_HELP}
 ${CONFIG_HELP}
 
 ${VOLUME_LIMIT_HELP}`;
@@ -56,6 +59,7 @@ ${VOLUME_LIMIT_HELP}`;
 const FLAGS = {
   ...CONFIG_FLAGS,
   ...TRAIN_FLAGS,
+  ...DEVICES_FLAGS,
   ...CARD_FLAGS,
   synthesis: { type: 'string' },
   generator: { type: 'string' },
@@ -99,6 +103,9 @@ export const command: CliCommand = {
 
     const label = 'stage3';
     const info = await startBackend(cfg.run.backend, label);
+    const devices = await resolveDevices(args, info, label, cfg.run.batch);
+    // The crop plan and the schedule see the global batch, so step t trains on the same crops for any N.
+    const globalBatch = devices * cfg.run.batch;
     const scheme = cfg.preset.labelScheme;
     const G: Network | null = genCk ? restoreChecked(genCk, 'G', { config: cfg.preset.generator, role: 'generator' }) : null;
     // The filter S is the stage-1 universal/specialist segmentor of the same scheme as this run; a
@@ -113,7 +120,7 @@ export const command: CliCommand = {
     const cacheDir = stringFlag(args, 'cache');
     const entries: CacheEntry[] = await cacheFor(lm, foldCases(lm.manifest, foldFlag(args), 'train'), cfg, cacheDir, label);
     if (synthLm) entries.push(...(await cacheFor(synthLm, foldCases(synthLm.manifest, foldFlag(args), 'train'), cfg, cacheDir, label)));
-    const schedule = resolveSchedule(cfg.preset.stage3, entries.map((e) => e.header), cfg.sampling, cfg.run.batch);
+    const schedule = resolveSchedule(cfg.preset.stage3, entries.map((e) => e.header), cfg.sampling, globalBatch);
     process.stderr.write(describeSchedule(label, schedule));
     const stage3 = withSchedule(cfg.preset.stage3, schedule);
     const command = {
@@ -127,6 +134,8 @@ export const command: CliCommand = {
       filterSegmentor: segCk?.file ?? null,
       mixup,
       backend: info,
+      devices,
+      globalBatch,
     };
     await writeRunConfig(outDir, cfg, command);
     process.stderr.write(`${label}: synthesis ${synthesis}, filter ${cfg.preset.quality.mode} (T = ${cfg.preset.quality.threshold}), mixup ${mixup}, ${scheme}${cfg.run.organ && scheme === 'specialist' ? ` (${cfg.run.organ})` : ''}\n`);
@@ -139,6 +148,7 @@ export const command: CliCommand = {
     const bands = new WholeOrganBands(entries);
     const trained = { S: { net: S, opt: segmentorOptimizer(S, stage3), role: 'segmentor' as const } };
     const n = patch[0] * patch[1] * patch[2];
+    const parallel = await openDataParallel(devices, info, label, schedule.totalSteps, cfg.run.checkpointEvery);
     try {
       const result = await trainWithCheckpoints({
         label,
@@ -154,8 +164,8 @@ export const command: CliCommand = {
           description: `Stage-3 FreeTumor segmentor (${scheme}${scheme === 'specialist' ? ` ${cfg.run.organ}` : ''}), synthesis ${synthesis}, filter ${cfg.preset.quality.mode}.`,
           provenance: { stage: 3, ...cropGeometry(cfg.preset), command, generatorCard: genCk?.ck.manifest.card ?? null, filterCard: segCk?.ck.manifest.card ?? null, cases: entries.map((e) => e.id) },
         },
-        step: async () => {
-          const crops = await stream.take(cfg.run.batch);
+        step: async (stepIndex) => {
+          const crops = await stream.take(globalBatch);
           const B = crops.length;
           // Augment first (on project labels), so the synthetic tumour is placed in what S will see.
           const x0 = imageTensor(crops.map((c) => c.image), patch);
@@ -201,7 +211,10 @@ export const command: CliCommand = {
           };
           try {
             // Without online synthesis G and the filter are never called; S stands in for both.
-            const r = await segmentorSynthesisStep(trained.S.net, trained.S.opt, G ?? trained.S.net, filterS ?? trained.S.net, batch, stream.rng, stage3, cfg.preset.quality, cfg.preset.mixup, cfg.preset.blur);
+            // Synthesis, the quality test and CutMix run here on the whole global batch; only the
+            // update of S is spread over the devices.
+            const update: SegmentorUpdate | undefined = parallel ? (net, opt, b, c) => parallel.segmentorStep('S', net, opt, b, c, stepIndex) : undefined;
+            const r = await segmentorSynthesisStep(trained.S.net, trained.S.opt, G ?? trained.S.net, filterS ?? trained.S.net, batch, stream.rng, stage3, cfg.preset.quality, cfg.preset.mixup, cfg.preset.blur, update);
             return {
               loss: r.loss,
               lr: r.lr,
@@ -216,6 +229,7 @@ export const command: CliCommand = {
       });
       return result.interrupted ? INTERRUPTED_EXIT : 0;
     } finally {
+      await parallel?.close();
       G?.dispose();
       filterS?.dispose();
     }

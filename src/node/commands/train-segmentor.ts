@@ -18,6 +18,7 @@ import { cacheFor, CONFIG_FLAGS, CONFIG_HELP, configFromArgs, foldCases, foldFla
 import { describeSchedule, resolveSchedule, withSchedule } from '../train/schedule.ts';
 import { INTERRUPTED_EXIT, trainWithCheckpoints } from '../train/trainer.ts';
 import { diagonalAffine, handcraftedTumour, WholeOrganBands } from '../train/tumourInputs.ts';
+import { DEVICES_FLAGS, DEVICES_HELP, openDataParallel, resolveDevices } from '../parallel/devices.ts';
 
 const help = `usage: freetumor train-segmentor --manifest FILE --out DIR [options]
 
@@ -38,6 +39,7 @@ ${LENGTH_HELP}
                            crops without a real tumour: for data without real tumour labels.
                            Recorded in the model card.
   --cache DIR              preprocessed cache (default <manifest dir>/.freetumor-cache)
+${DEVICES_HELP}
 ${CONFIG_HELP}
 Ctrl-C saves a checkpoint and exits. Exit 0 on success, 2 on bad input.
 
@@ -46,6 +48,7 @@ ${VOLUME_LIMIT_HELP}`;
 const FLAGS = {
   ...CONFIG_FLAGS,
   ...TRAIN_FLAGS,
+  ...DEVICES_FLAGS,
   'handcrafted-tumours': { type: 'boolean' },
 } as const;
 
@@ -68,16 +71,19 @@ export const command: CliCommand = {
       throw new CliError(`${lm.file}: no case${foldFlag(args) === undefined ? '' : ` outside fold ${foldFlag(args)}`} has real tumour labels; stage 1 needs labelled tumours (or pass --handcrafted-tumours to train on handcrafted ones)`);
     const label = 'stage1';
     const info = await startBackend(cfg.run.backend, label);
+    const devices = await resolveDevices(args, info, label, cfg.run.batch);
+    // The crop plan and the schedule see the global batch, so step t trains on the same crops for any N.
+    const globalBatch = devices * cfg.run.batch;
     assertFitsDevice([{ label: 'segmentor S', config: cfg.preset.segmentor, patch: cfg.preset.patch, batch: cfg.run.batch, pass: 'training' }]);
     if (handcrafted)
       process.stderr.write(`${label}: NOTE — training on HANDCRAFTED (SynTumor-like) tumours placed in organ-only crops, not on real tumour labels\n`);
     if (!handcrafted && cases.length < fold.length)
       process.stderr.write(`${label}: ${cases.length} case(s) with real tumour labels; ${fold.length - cases.length} unlabelled or synthetic case(s) left to stages 2–3\n`);
     const entries = await cacheFor(lm, cases, cfg, stringFlag(args, 'cache'), label);
-    const schedule = resolveSchedule(cfg.preset.stage1, entries.map((e) => e.header), cfg.sampling, cfg.run.batch);
+    const schedule = resolveSchedule(cfg.preset.stage1, entries.map((e) => e.header), cfg.sampling, globalBatch);
     process.stderr.write(describeSchedule(label, schedule));
     const stage1 = withSchedule(cfg.preset.stage1, schedule);
-    const command = { name: 'train-segmentor', argv, manifest: lm.file, handcraftedTumours: handcrafted, casesUsed: entries.length, casesLeftOut: fold.length - cases.length, schedule, backend: info };
+    const command = { name: 'train-segmentor', argv, manifest: lm.file, handcraftedTumours: handcrafted, casesUsed: entries.length, casesLeftOut: fold.length - cases.length, schedule, backend: info, devices, globalBatch };
     await writeRunConfig(outDir, cfg, command);
 
     const patch = patchXYZ(cfg);
@@ -89,6 +95,7 @@ export const command: CliCommand = {
     const bands = new WholeOrganBands(entries);
     const trained = { S: { net: S, opt: segmentorOptimizer(S, stage1), role: 'segmentor' as const } };
     let handcraftedCount = 0;
+    const parallel = await openDataParallel(devices, info, label, schedule.totalSteps, cfg.run.checkpointEvery);
     const result = await trainWithCheckpoints({
       label,
       outDir,
@@ -105,8 +112,8 @@ export const command: CliCommand = {
           : 'Stage-1 segmentor trained on the cases with real tumour labels.',
         provenance: { stage: 1, ...cropGeometry(cfg.preset), command, cases: entries.map((e) => e.id), handcraftedTumours: handcrafted },
       },
-      step: async () => {
-        const crops = await stream.take(cfg.run.batch);
+      step: async (step) => {
+        const crops = await stream.take(globalBatch);
         const images: Float32Array[] = [];
         const labels: Uint8Array[] = [];
         for (const c of crops) {
@@ -128,13 +135,16 @@ export const command: CliCommand = {
         const aug = augmentBatch(x, y, stream.rng, cfg.preset.augment);
         tf.dispose([x, y]);
         try {
-          const r = await segmentorStep(trained.S.net, trained.S.opt, { image: aug.image, label: aug.label }, stage1);
+          const batch = { image: aug.image, label: aug.label };
+          const r = parallel
+            ? await parallel.segmentorStep('S', trained.S.net, trained.S.opt, batch, stage1, step)
+            : await segmentorStep(trained.S.net, trained.S.opt, batch, stage1);
           return { loss: r.loss, lr: r.lr, ...(handcrafted ? { handcraftedTotal: handcraftedCount } : {}) };
         } finally {
           tf.dispose([aug.image, aug.label]);
         }
       },
-    });
+    }).finally(() => parallel?.close());
     return result.interrupted ? INTERRUPTED_EXIT : 0;
   },
 };

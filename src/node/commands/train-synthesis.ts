@@ -22,6 +22,7 @@ import { cacheFor, CONFIG_FLAGS, CONFIG_HELP, configFromArgs, foldCases, foldFla
 import { finiteMean, INTERRUPTED_EXIT, trainWithCheckpoints } from '../train/trainer.ts';
 import { describeSchedule, resolveLength } from '../train/schedule.ts';
 import { diagonalAffine, tumourInputs, WholeOrganBands } from '../train/tumourInputs.ts';
+import { DEVICES_FLAGS, DEVICES_HELP, openDataParallel, resolveDevices } from '../parallel/devices.ts';
 
 const help = `usage: freetumor train-synthesis --manifest FILE --segmentor CKPT --out DIR [options]
 
@@ -41,6 +42,8 @@ options:
   --checkpoint-every N  --resume  --cache DIR   as for train-segmentor
 ${CARD_HELP}
                            (G and C are new: the preset's, or --config's, architecture)
+${DEVICES_HELP}
+                           (stage 2: L_seg, L_adv and L_C average over each device's voxels)
 ${CONFIG_HELP}
 
 ${VOLUME_LIMIT_HELP}`;
@@ -48,6 +51,7 @@ ${VOLUME_LIMIT_HELP}`;
 const FLAGS = {
   ...CONFIG_FLAGS,
   ...TRAIN_FLAGS,
+  ...DEVICES_FLAGS,
   ...CARD_FLAGS,
   segmentor: { type: 'string' },
   'lambda-cls': { type: 'string' },
@@ -66,13 +70,16 @@ export const command: CliCommand = {
     const lm = await loadManifestFile(requiredFlag(args, 'manifest'));
     const label = 'stage2';
     const info = await startBackend(cfg.run.backend, label);
+    const devices = await resolveDevices(args, info, label, cfg.run.batch);
+    // The crop plan and the schedule see the global batch, so step t trains on the same crops for any N.
+    const globalBatch = devices * cfg.run.batch;
     const S: Network = restoreChecked(segCk, 'S', { config: cfg.preset.segmentor, role: 'segmentor', labelScheme: cfg.preset.labelScheme });
     const step = { patch: cfg.preset.patch, batch: cfg.run.batch };
     assertFitsDevice([{ label: 'generator G', config: cfg.preset.generator, pass: 'training', ...step }, { label: 'classifier C', config: cfg.preset.classifier, pass: 'training', ...step }, { label: 'segmentor S', config: S.config, ...step }]);
     const entries = await cacheFor(lm, foldCases(lm.manifest, foldFlag(args), 'train'), cfg, stringFlag(args, 'cache'), label);
-    const schedule = resolveLength({ lengthUnit: cfg.run.stage2Unit, epochs: cfg.run.stage2Epochs, totalSteps: cfg.run.stage2Steps }, entries.map((e) => e.header), cfg.synthesisSampling, cfg.run.batch);
+    const schedule = resolveLength({ lengthUnit: cfg.run.stage2Unit, epochs: cfg.run.stage2Epochs, totalSteps: cfg.run.stage2Steps }, entries.map((e) => e.header), cfg.synthesisSampling, globalBatch);
     process.stderr.write(describeSchedule(label, schedule));
-    const command = { name: 'train-synthesis', argv, manifest: lm.file, segmentor: segCk.file, schedule, backend: info };
+    const command = { name: 'train-synthesis', argv, manifest: lm.file, segmentor: segCk.file, schedule, backend: info, devices, globalBatch };
     await writeRunConfig(outDir, cfg, command);
 
     const patch = patchXYZ(cfg);
@@ -86,6 +93,7 @@ export const command: CliCommand = {
       G: { net: G, opt: adversarialOptimizer(G, cfg.preset.stage2), role: 'generator' as const },
       C: { net: C, opt: adversarialOptimizer(C, cfg.preset.stage2), role: 'classifier' as const },
     };
+    const parallel = await openDataParallel(devices, info, label, schedule.totalSteps, cfg.run.checkpointEvery);
     try {
       const result = await trainWithCheckpoints({
         label,
@@ -100,8 +108,8 @@ export const command: CliCommand = {
           description: 'Stage-2 generator G and classifier discriminator C (FreeTumor).',
           provenance: { stage: 2, ...cropGeometry(cfg.preset), command, frozenSegmentor: segCk.file, segmentorCard: segCk.ck.manifest.card, cases: entries.map((e) => e.id) },
         },
-        step: async () => {
-          const crops = await stream.take(cfg.run.batch);
+        step: async (stepIndex) => {
+          const crops = await stream.take(globalBatch);
           const n = patch[0] * patch[1] * patch[2];
           const B = crops.length;
           const soft = new Float32Array(B * n);
@@ -139,7 +147,9 @@ export const command: CliCommand = {
             organChannel: channels,
           };
           try {
-            const r = await generatorClassifierStep(trained.G.net, trained.C.net, S, trained.G.opt, trained.C.opt, batch, cfg.preset.stage2, cfg.preset.blur, cfg.preset.quality);
+            const r = parallel
+              ? await parallel.generatorClassifierStep(trained.G, trained.C, S, batch, cfg.preset.stage2, cfg.preset.blur, cfg.preset.quality, stepIndex)
+              : await generatorClassifierStep(trained.G.net, trained.C.net, S, trained.G.opt, trained.C.opt, batch, cfg.preset.stage2, cfg.preset.blur, cfg.preset.quality);
             const scored = r.P.filter(Number.isFinite);
             return {
               lSeg: r.lSeg,
@@ -158,6 +168,7 @@ export const command: CliCommand = {
       });
       return result.interrupted ? INTERRUPTED_EXIT : 0;
     } finally {
+      await parallel?.close();
       S.dispose();
     }
   },

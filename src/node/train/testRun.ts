@@ -1,17 +1,33 @@
 /**
  * Test helpers for the training commands: a tiny-network config (so conv3d on tfjs's cpu backend
- * finishes in seconds), a two-case dataset made of the shipped demo CT, and an in-process CLI
- * runner that captures stdout/stderr.
+ * finishes in seconds), a dataset made of the demo CT, and an in-process CLI runner that captures
+ * stdout/stderr. The demo CT is the TotalSegmentator example from ../shared/data when it is beside
+ * the checkout, else the project's phantom: these tests are about the commands, not the data.
  */
-import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { rmSync } from 'node:fs';
+import { copyFile, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { vi } from 'vitest';
 import { main } from '../cli.ts';
+import { DEMO_CT as SHARED_CT, DEMO_SEG as SHARED_SEG, firstMissing } from '../sharedData.ts';
+import { writePhantomFiles } from '../testing/phantomFiles.ts';
 
 export const REPO = fileURLToPath(new URL('../../../', import.meta.url));
-export const DEMO_CT = join(REPO, 'public/demo/example_ct.nii.gz');
-export const DEMO_SEG = join(REPO, 'public/demo/example_seg.nii.gz');
+
+let source: Promise<{ ct: string; seg: string }> | null = null;
+/** The demo CT and its TotalSegmentator labels on disk: the shared example, else a phantom. */
+export function demoSource(): Promise<{ ct: string; seg: string }> {
+  source ??= (async () => {
+    if (!firstMissing([SHARED_CT, SHARED_SEG])) return { ct: SHARED_CT, seg: SHARED_SEG };
+    const dir = await mkdtemp(join(tmpdir(), 'ftw-phantom-'));
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    console.warn(`the training tests run on the phantom: ${SHARED_CT} not found (../shared/data beside the checkout, FTW_SHARED overrides)`);
+    return writePhantomFiles(dir, { seed: 0 });
+  })();
+  return source;
+}
 
 /** Widths 2–8, 16³ crops, small margins and texture: every stage in seconds on 2 CPU cores. */
 export const TINY_TEST_CONFIG = {
@@ -33,9 +49,10 @@ export const TINY_TEST_CONFIG = {
 export async function demoPairs(dir: string, names: string[]): Promise<void> {
   await mkdir(join(dir, 'images'), { recursive: true });
   await mkdir(join(dir, 'labels'), { recursive: true });
+  const { ct, seg } = await demoSource();
   for (const n of names) {
-    await copyFile(DEMO_CT, join(dir, 'images', `${n}.nii.gz`));
-    await copyFile(DEMO_SEG, join(dir, 'labels', `${n}.nii.gz`));
+    await copyFile(ct, join(dir, 'images', `${n}.nii.gz`));
+    await copyFile(seg, join(dir, 'labels', `${n}.nii.gz`));
   }
 }
 

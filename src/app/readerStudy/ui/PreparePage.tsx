@@ -3,7 +3,7 @@ import { AppContext } from '../../appContext.tsx';
 import { useCaseStore } from '../../stores/caseStore.ts';
 import { LABEL_MAPS, ORGANS, type Organ } from '../../../core/labels.ts';
 import { SIZE_CLASSES, type SizeClass } from '../../../core/tumor/sizeClasses.ts';
-import { DEMO_IMAGE, DEMO_LABELS } from '../../demoCase.ts';
+import { resolveDemo } from '../../demoCase.ts';
 import { loadPrepCase, type SchemeChoice } from '../loadCase.ts';
 import { realAvailable, realShortfall, usePrepareStore, type ModelStatus } from '../prepareStore.ts';
 import type { StudyModelInfo } from '../studyMessages.ts';
@@ -57,7 +57,8 @@ function AddCase() {
   const demo = () =>
     add(async () => {
       const get = async (src: { url: string; name: string }) => ({ bytes: new Uint8Array(await (await fetch(src.url)).arrayBuffer()), name: src.name });
-      return loadPrepCase(await get(DEMO_IMAGE), await get(DEMO_LABELS), 'auto', 'real-annotation', 'demo case (organs only)');
+      const d = await resolveDemo();
+      return loadPrepCase(await get(d.image), await get(d.labels), 'auto', 'real-annotation', 'demo case (organs only)');
     });
   return (
     <div className="rs-add-case">
