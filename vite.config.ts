@@ -34,6 +34,22 @@ const CSP_DIRECTIVES: Record<string, string[]> = {
   'form-action': ["'none'"],
 };
 
+/**
+ * Cross-origin isolation, so the page and its workers get SharedArrayBuffer and the cpu kernels
+ * can run on every core (WebAssembly threads; src/app/compute/kernelThreads.ts). require-corp
+ * rather than credentialless: every browser with SharedArrayBuffer supports it (Safari has no
+ * credentialless), and it costs nothing here: the app loads nothing cross-origin but the
+ * TotalSegmentator sample, a CORS-mode fetch (src/app/demo/sampleDownload.ts) that must already be
+ * answered with Access-Control-Allow-Origin to be readable at all, and COEP lets any CORS response
+ * through without a Cross-Origin-Resource-Policy header (e2e/phantomDemo.spec.ts opens it).
+ * Worker scripts need the headers as much as the page (a worker takes them from its own
+ * response). docs/deployment.md says what a host serving dist/ must send.
+ */
+const ISOLATION_HEADERS = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+} as const;
+
 /** The dev and preview servers' CSP report endpoint (page and workers): printed, and kept for e2e. */
 const CSP_REPORT_PATH = '/__csp-report';
 
@@ -176,13 +192,13 @@ export default defineConfig({
     port,
     strictPort: true,
     hmr: process.env.FTW_NO_HMR ? false : undefined,
-    headers: { 'Content-Security-Policy': contentSecurityPolicy(true, 'header') },
+    headers: { 'Content-Security-Policy': contentSecurityPolicy(true, 'header'), ...ISOLATION_HEADERS },
   },
   preview: {
     host: '127.0.0.1',
     port: 5173,
     strictPort: true,
-    headers: { 'Content-Security-Policy': contentSecurityPolicy(false, 'header') },
+    headers: { 'Content-Security-Policy': contentSecurityPolicy(false, 'header'), ...ISOLATION_HEADERS },
   },
   worker: { format: 'es' },
   // Pre-bundle the heavy dependencies up front: if the dev server discovers one mid-session it
@@ -208,6 +224,9 @@ export default defineConfig({
   test: {
     include: ['src/**/*.test.ts'],
     environment: 'node',
+    // Relaxed-SIMD FMA on as in the CLI (Node 20 needs a V8 flag set before the kernels compile).
+    // FREETUMOR_THREADS=N runs the cpu conv kernels on N threads in every test file.
+    setupFiles: ['src/node/testing/relaxedSimd.setup.ts', 'src/node/testing/kernelThreads.setup.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
     // Two cores: more workers only fight over them.

@@ -1,5 +1,6 @@
 /**
  * npm run bench:conv3d [-- --size 32 --step-size 32 --reps 3 --backends cpu,webgpu --no-torch]
+ *                       [-- --threads 1,2 --no-stock --no-steps]
  *
  * GFLOP/s of each conv3d kernel and of three U-Net training steps (forward + backward: the bench
  * U-Net with conv3dTranspose upsampling, the same via src/models/unet.ts, PRESETS.tiny.segmentor
@@ -7,12 +8,17 @@
  * kernels against src/models/kernels, per backend, and PyTorch on the same machine in the same
  * run. Best of `reps` timed runs after one warm-up; stock runs fewer reps when slow. The
  * machine is shared, so the load average is printed with the numbers.
+ *
+ * --threads 1,2: the cpu fast kernels timed at each thread count in turn (default: what
+ * initBackend chose, FREETUMOR_THREADS or all cores); --no-stock skips tfjs's kernels (slow at
+ * paper sizes), --no-steps the U-Net steps.
  */
 import { execFileSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend, probeWebGPU } from '../src/node/backend.ts';
-import { registerConv3dTransposeGradient, registerFastKernels, restoreStockKernels } from '../src/models/kernels/index.ts';
+import { initBackend, kernelThreadsLabel, probeWebGPU } from '../src/node/backend.ts';
+import { nodeKernelWorkerSpawner } from '../src/node/kernelWorkers.ts';
+import { configureKernelThreads, kernelThreadsInfo, registerConv3dTransposeGradient, registerFastKernels, restoreStockKernels } from '../src/models/kernels/index.ts';
 import { conv3dFlops, conv3dGeom } from '../src/models/kernels/geometry.ts';
 import { createUNet } from '../src/models/unet.ts';
 import { PRESETS, type UNetConfig } from '../src/models/config.ts';
@@ -28,6 +34,10 @@ const C = Number(arg('channels', '16'));
 const REPS = Number(arg('reps', '3'));
 const BACKENDS = arg('backends', 'cpu,webgpu').split(',') as ('cpu' | 'webgpu')[];
 const TORCH = !process.argv.includes('--no-torch');
+const STOCK = !process.argv.includes('--no-stock');
+const STEPS = !process.argv.includes('--no-steps');
+const THREADS = process.argv.includes('--threads') ? arg('threads', '').split(',').map(Number) : null;
+if (THREADS && !THREADS.every((t) => Number.isInteger(t) && t >= 1)) throw new Error(`--threads wants a list of positive integers, e.g. 1,2; got "${arg('threads', '')}"`);
 
 const UNET: UNetConfig = {
   kind: 'unet3d', inChannels: 1, outChannels: 2, encoder: [[16, 16], [32, 32]],
@@ -102,13 +112,23 @@ function unetForwardFlops(cfg: UNetConfig, s: number): number {
 const stepFlops = (cfg: UNetConfig, s: number) =>
   3 * unetForwardFlops(cfg, s) - conv3dFlops(conv3dGeom([1, s, s, s, cfg.inChannels], [3, 3, 3, cfg.inChannels, cfg.encoder[0][0]], 1, 'same'));
 
+/**
+ * Process CPU seconds (all threads) of the fastest run of the last time() call: on a loaded
+ * machine wall time says little about threads, CPU time shows what threading costs in work.
+ */
+let lastCpu = NaN;
+
 async function time(fn: () => tf.Tensor | tf.Tensor[], reps: number): Promise<number> {
+  const cpu = new Map<number, number>();
   const run = async () => {
     const t = performance.now();
+    const c = process.cpuUsage();
     const out = fn();
     const outs = Array.isArray(out) ? out : [out];
     for (const o of outs) await o.data();
     const dt = (performance.now() - t) / 1e3;
+    const u = process.cpuUsage(c);
+    cpu.set(dt, (u.user + u.system) / 1e6);
     tf.dispose(outs);
     return dt;
   };
@@ -118,11 +138,34 @@ async function time(fn: () => tf.Tensor | tf.Tensor[], reps: number): Promise<nu
   const ts: number[] = [];
   for (let i = 0; i < n; i++) ts.push(await run());
   // Best of n: other engineers' jobs share these two cores, and contention only ever adds time.
-  return Math.min(...ts);
+  const best = Math.min(...ts);
+  lastCpu = cpu.get(best)!;
+  return best;
 }
 
 /** `key` names the same measurement in tools/torch_conv3d_bench.py's output. */
-interface Row { backend: string; key: string; op: string; gflop: number; stock: number; fast: number }
+interface Row {
+  backend: string; key: string; op: string; gflop: number;
+  /** NaN with --no-stock. */
+  stock: number;
+  /** The fast kernels at the last thread count timed. */
+  fast: number;
+  /** cpu with --threads: seconds per thread count. */
+  byThreads?: { threads: number; s: number; cpu: number }[];
+}
+
+/** Time the fast kernels, at each --threads count on cpu. */
+async function timeFast(backend: 'cpu' | 'webgpu', fn: () => tf.Tensor | tf.Tensor[]): Promise<Pick<Row, 'fast' | 'byThreads'>> {
+  if (backend !== 'cpu' || !THREADS) return { fast: await time(fn, REPS) };
+  const byThreads: { threads: number; s: number; cpu: number }[] = [];
+  for (const t of THREADS) {
+    const info = await configureKernelThreads({ threads: t, spawn: nodeKernelWorkerSpawner });
+    if (info.threads !== t) throw new Error(`--threads ${t}: ${kernelThreadsLabel(info)}`);
+    const s = await time(fn, REPS);
+    byThreads.push({ threads: t, s, cpu: lastCpu });
+  }
+  return { fast: byThreads[byThreads.length - 1].s, byThreads };
+}
 
 async function benchBackend(backend: 'cpu' | 'webgpu'): Promise<Row[]> {
   const rows: Row[] = [];
@@ -152,10 +195,9 @@ async function benchBackend(backend: 'cpu' | 'webgpu'): Promise<Row[]> {
     });
   for (const [op, flops, fn] of ops) {
     restoreStockKernels();
-    const stock = await time(fn, REPS);
+    const stock = STOCK ? await time(fn, REPS) : NaN;
     registerFastKernels({ backends: [backend], stock: false });
-    const fast = await time(fn, REPS);
-    rows.push({ backend, key: op, op: `${op} ${S}³×${C}`, gflop: flops / 1e9, stock, fast });
+    rows.push({ backend, key: op, op: `${op} ${S}³×${C}`, gflop: flops / 1e9, stock, ...(await timeFast(backend, fn)) });
     log(rows[rows.length - 1]);
   }
   const steps: [string, string, UNetConfig, () => tf.Tensor[]][] = [
@@ -163,12 +205,11 @@ async function benchBackend(backend: 'cpu' | 'webgpu'): Promise<Row[]> {
     ['step', 'U-Net step (src/models/unet.ts)', UNET, stepOf(net)],
     ['stepTiny', 'U-Net step (PRESETS.tiny segmentor, BN)', TINY, stepOf(tiny, targetTiny)],
   ];
-  for (const [key, label, cfg, fn] of steps) {
+  for (const [key, label, cfg, fn] of STEPS ? steps : []) {
     restoreStockKernels();
-    const stock = await time(fn, REPS);
+    const stock = STOCK ? await time(fn, REPS) : NaN;
     registerFastKernels({ backends: [backend], stock: false });
-    const fast = await time(fn, REPS);
-    rows.push({ backend, key, op: `${label} ${SS}³`, gflop: stepFlops(cfg, SS) / 1e9, stock, fast });
+    rows.push({ backend, key, op: `${label} ${SS}³`, gflop: stepFlops(cfg, SS) / 1e9, stock, ...(await timeFast(backend, fn)) });
     log(rows[rows.length - 1]);
   }
   restoreStockKernels();
@@ -181,9 +222,14 @@ async function benchBackend(backend: 'cpu' | 'webgpu'): Promise<Row[]> {
 
 const gfs = (gflop: number, s: number) => (gflop / s).toFixed(2);
 function log(r: Row): void {
+  const stock = Number.isNaN(r.stock) ? 'stock —' : `stock ${r.stock.toFixed(3)} s (${gfs(r.gflop, r.stock)} GFLOP/s)`;
+  const fast = r.byThreads
+    ? r.byThreads.map(({ threads, s, cpu }) => `fast ${threads}T ${s.toFixed(3)} s (${gfs(r.gflop, s)} GFLOP/s, cpu ${cpu.toFixed(2)} s)`).join('  ') +
+      (r.byThreads.length > 1 ? `  ${r.byThreads[r.byThreads.length - 1].threads}T/${r.byThreads[0].threads}T speed-up ×${(r.byThreads[0].s / r.fast).toFixed(2)}` : '')
+    : `fast ${r.fast.toFixed(3)} s (${gfs(r.gflop, r.fast)} GFLOP/s)`;
   console.log(
-    `${r.backend.padEnd(7)} ${r.op.padEnd(44)} ${r.gflop.toFixed(3).padStart(7)} GFLOP  stock ${r.stock.toFixed(3)} s ` +
-      `(${gfs(r.gflop, r.stock)} GFLOP/s)  fast ${r.fast.toFixed(3)} s (${gfs(r.gflop, r.fast)} GFLOP/s)  ×${(r.stock / r.fast).toFixed(1)}`,
+    `${r.backend.padEnd(7)} ${r.op.padEnd(44)} ${r.gflop.toFixed(3).padStart(7)} GFLOP  ${stock}  ${fast}` +
+      (Number.isNaN(r.stock) ? '' : `  ×${(r.stock / r.fast).toFixed(1)}`),
   );
 }
 
@@ -214,7 +260,8 @@ for (const b of BACKENDS) {
     }
     console.log(`webgpu  adapter: ${p.adapter}`);
   }
-  await initBackend(b);
+  const info = await initBackend(b);
+  if (info.threads) console.log(`cpu     kernel threads: ${THREADS ? THREADS.join(', ') + ' (--threads)' : kernelThreadsLabel(kernelThreadsInfo())}`);
   all.push(...(await benchBackend(b)));
 }
 if (TORCH) {

@@ -14,13 +14,14 @@
  * /usr/bin/python3 (Debian's torch), SwinUNETR from MONAI 1.3.0 at $MONAI_PATH.
  */
 import * as tf from '@tensorflow/tfjs';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { createGenerator, createSegmentor, PRESETS, type Network } from '../src/models/index.ts';
 import { assertFitsDevice } from '../src/models/deviceLimits.ts';
 import { initBackend, type BackendChoice } from '../src/node/backend.ts';
+import { runProcess } from './runProcess.ts';
 
 type Net = 'unet' | 'swinunetr';
 const NET_NAME: Record<Net, string> = { unet: 'G: paper U-Net, 3 outputs', swinunetr: 'S: SwinUNETR fs48 v2, 7 outputs' };
@@ -78,25 +79,6 @@ async function child(net: Net, backend: BackendChoice, size: number): Promise<vo
   x.dispose();
 }
 
-function runProcess(cmd: string, args: string[], limitS: number, env: NodeJS.ProcessEnv = process.env): Promise<{ code: number | null; stdout: string; stderr: string; timedOut: boolean; seconds: number }> {
-  return new Promise((resolve) => {
-    const t0 = performance.now();
-    const p = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d) => (stdout += d));
-    p.stderr.on('data', (d) => (stderr += d));
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      p.kill('SIGKILL');
-    }, limitS * 1000);
-    p.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr, timedOut, seconds: (performance.now() - t0) / 1000 });
-    });
-  });
-}
 
 const lastJson = (s: string): Record<string, unknown> | null => {
   const line = s.trim().split('\n').reverse().find((l) => l.startsWith('{'));

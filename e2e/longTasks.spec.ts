@@ -4,24 +4,22 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
 import { BASE_URL, openWorkbench } from './helpers/app.ts';
 import { writeSyntheticCt } from './helpers/syntheticCt.ts';
-import { collectLongTasks, installLongTaskObserver, resetLongTasks, splitByRefresh, type LongTask } from './helpers/longTasks.ts';
+import { collectLongTasks, installLongTaskObserver, resetLongTasks, splitByRefresh, waitForGpu, type LongTask } from './helpers/longTasks.ts';
 
 /**
  * Nothing heavy on the page's thread: a clinical-size CT (512×512×N int16; 150 MB at N = 300) and
  * its label map are opened through the file inputs while a PerformanceObserver records every task over
- * 50 ms. Reading, parsing, label splitting, anchors, lesion statistics and every copy made for a
- * worker must never hold the thread for more than 200 ms in one task. niivue's GPU refresh (one
- * synchronous upload-and-render per layer, which a software GPU turns into seconds, and the frames
- * that wait for that GPU work) is the one exception; the app names it in the performance timeline
- * (src/app/viewer/glRefresh.ts), and tasks inside it are reported here, not bounded (see
- * docs/benchmarks.md).
+ * 50 ms, until niivue has drawn the result. No task may hold the thread for more than 200 ms:
+ * reading, parsing, label splitting, anchors, lesion statistics, every copy made for a worker, and
+ * niivue's GPU work too (its uploads and per-slice passes are replayed a slab at a time, see
+ * src/app/viewer/pacedGl.ts). The report names the tasks that overlap niivue's GPU work
+ * (src/app/viewer/glRefresh.ts marks it) so a failure says whose they were.
  */
 const BOUND_MS = 200;
 /**
- * 96 slices (25 M voxels, 50 MB) by default keeps the spec's cost in `npm test` near half a minute
- * on two loaded cores; a full-volume pass on the page's thread is still far over the bound at this
- * size. The issue's acceptance size is FTW_LONGTASK_SLICES=300 (≈ 2.5 min here; it passes too, see
- * docs/benchmarks.md).
+ * 96 slices (25 M voxels, 50 MB) by default keeps the spec's cost in `npm test` near a minute on
+ * two loaded cores; before niivue's work was paced, one refresh at this size held the thread for
+ * 20–35 s. The issue's acceptance size is FTW_LONGTASK_SLICES=300.
  */
 const SLICES = Number(process.env.FTW_LONGTASK_SLICES ?? 96);
 const dir = join(tmpdir(), `ftw-longtasks-${process.pid}`);
@@ -38,21 +36,49 @@ test.afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function report(phase: string, tasks: LongTask[]): void {
-  const { own, niivue } = splitByRefresh(tasks);
-  const text = `${phase}: ${tasks.length} long tasks; longest outside niivue's GPU refresh ${Math.round(Math.max(0, ...own))} ms; longest niivue refresh ${Math.round(Math.max(0, ...niivue))} ms`;
+interface Span {
+  start: number;
+  end: number;
+}
+
+/** The scenes niivue drew after each refresh, until the GPU finished them (src/app/viewer/pacedGl.ts). */
+async function sceneDraws(): Promise<Span[]> {
+  const spans = (await page.evaluate(
+    "performance.getEntriesByName('ftw:niivue-scene', 'measure').map((m) => ({ start: m.startTime, end: m.startTime + m.duration }))",
+  )) as Span[];
+  await page.evaluate("performance.clearMeasures('ftw:niivue-scene')");
+  return spans;
+}
+
+const longest = (tasks: LongTask[]) => Math.round(Math.max(0, ...tasks.map((t) => t.duration)));
+
+/**
+ * Also reported: the scenes niivue drew, each until the GPU finished it. A scene is one frame (three
+ * slices and the 3-D ray-cast tile) and cannot be cut into slabs; on headless Chromium's software
+ * compositor the next frame's commit reads the canvas back and waits for it, a wait Chrome's trace
+ * shows but the long-task API does not report.
+ */
+function report(phase: string, tasks: LongTask[], scenes: Span[]): void {
+  const { own } = splitByRefresh(tasks);
+  const text =
+    `${phase}: ${tasks.length} long tasks; longest ${longest(tasks)} ms; longest outside niivue's GPU work ${Math.round(Math.max(0, ...own))} ms; ` +
+    `${scenes.length} scene draws, longest on the GPU ${Math.round(Math.max(0, ...scenes.map((s) => s.end - s.start)))} ms`;
   test.info().annotations.push({ type: 'long tasks', description: text });
   console.log(text);
 }
 
 test(`a 512×512×${SLICES} int16 CT and its labels open without holding the page's thread`, async () => {
-  test.setTimeout(240_000);
+  test.setTimeout(600_000);
   const ct = writeSyntheticCt(dir, `ct512x${SLICES}`, { dims: [512, 512, SLICES], spacing: [0.74, 0.74, 1.5], seed: 16 });
 
   await resetLongTasks(page);
+  await sceneDraws();
   await page.getByTestId('file-input-image').setInputFiles(ct.image);
   await expect(page.getByTestId('case-dims')).toHaveText(`512 × 512 × ${SLICES}`, { timeout: 120_000 });
+  // Until niivue's queued GPU work is replayed and drawn: those tasks count too.
+  await waitForGpu(page, 240_000);
   const image = await collectLongTasks(page);
+  const imageScenes = await sceneDraws();
 
   await resetLongTasks(page);
   await page.getByTestId('file-input-labels').setInputFiles(ct.labels);
@@ -60,13 +86,14 @@ test(`a 512×512×${SLICES} int16 CT and its labels open without holding the pag
   await expect(page.getByTestId('label-legend')).toContainText('Kidney');
   // The one tumour of the map, measured in the worker from copies made a slab at a time.
   await expect(page.getByTestId('lesion-table').locator('tbody tr')).toHaveCount(1, { timeout: 120_000 });
+  await waitForGpu(page, 240_000);
   const labels = await collectLongTasks(page);
+  const labelScenes = await sceneDraws();
 
-  report('image', image);
-  report('labels', labels);
+  report('image', image, imageScenes);
+  report('labels', labels, labelScenes);
   for (const [phase, tasks] of [['image', image], ['labels', labels]] as const) {
-    const { own } = splitByRefresh(tasks);
-    expect(Math.max(0, ...own), `${phase}: longest task outside niivue's GPU refresh (ms)`).toBeLessThanOrEqual(BOUND_MS);
+    expect(longest(tasks), `${phase}: longest main-thread task (ms)`).toBeLessThanOrEqual(BOUND_MS);
   }
 });
 

@@ -7,6 +7,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
 import * as tf from '@tensorflow/tfjs';
+import { quietNodeBackendAdvice } from '../src/node/tfjsAdvice.ts';
 import { ARTIFACTS } from './helpers/app.ts';
 import { CASES, TOL, bitsEqual, caseError, computeAll, fromBase64, makeInputs, makeWeights, weightsDigest, type Outputs } from './pages/parityCases.ts';
 import type { ParityReport } from './pages/modelParity.ts';
@@ -73,6 +74,7 @@ test('Chromium: every model function agrees on cpu and webgpu', async ({ page }:
 test('Node cpu reproduces the browser: same weights, same outputs', async () => {
   test.skip(!report || !browserOut, 'the browser run produced no outputs');
   await tf.setBackend('cpu');
+  quietNodeBackendAdvice(tf.findBackend('cpu'));
   const weights = await makeWeights();
   const digest = weightsDigest(weights);
   const node = await computeAll(weights, makeInputs());

@@ -160,8 +160,9 @@ test('B compares side by side with the crosshair in step', async () => {
   await page.evaluate(() => new Promise((r) => setTimeout(r, 500)));
   await page.screenshot({ path: `${ARTIFACTS}/synth-compare.png` });
   const shot = async () => decodePng(await compare.screenshot());
-  const right = await shot();
+  // canvasPixels first: it waits until no canvas (the compare pane's included) has GPU work queued.
   const left = await canvasPixels(page);
+  const right = await shot();
   // Two equal panes, each drawing the whole slice: the same picture but for the tumour's texture.
   expect(right.width).toBeGreaterThan(300);
   expect(Math.abs(right.width - left.width)).toBeLessThanOrEqual(2);

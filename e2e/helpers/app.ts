@@ -28,6 +28,9 @@ export async function openWorkbench(page: Page): Promise<void> {
 
 /** What the viewer canvas shows, decoded. */
 export async function canvasPixels(page: Page, saveAs?: string): Promise<Rgba> {
+  // niivue's layer refreshes are replayed a slab at a time (src/app/viewer/pacedGl.ts); the canvas
+  // carries data-gpu-busy until the picture is complete.
+  await page.waitForFunction(() => !document.querySelector('canvas[data-gpu-busy]'), null, { timeout: 120_000, polling: 100 });
   // Two animation frames: niivue draws on the next frame after a state change.
   await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
   const png = await page.getByTestId('viewer-canvas').screenshot(saveAs ? { path: `${ARTIFACTS}/${saveAs}` } : {});

@@ -12,6 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { UNetConfig } from './config.ts';
 import { spatialMultiple } from './config.ts';
 import { fastKernelsActive, registerConv3dTransposeGradient } from './kernels/index.ts';
+import { normAffineActivate } from './kernels/norm.ts';
 
 export type Params = Map<string, tf.Variable>;
 export type UNetTap = (name: string, activation: tf.Tensor5D) => void;
@@ -175,19 +176,24 @@ export function createUNet(cfg: UNetConfig, weights?: Map<string, tf.Tensor>): U
         return tf.elu(x);
     }
   };
-  const normalise = (x: tf.Tensor5D, name: string): tf.Tensor5D => {
-    if (cfg.norm === 'none') return x;
-    const axes = cfg.norm === 'batch' ? [0, 1, 2, 3] : [1, 2, 3];
-    const { mean, variance } = tf.moments(x, axes, true);
-    const xn = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, cfg.normEps)));
-    return tf.add(tf.mul(xn, as5d(`${name}.gamma`)), as5d(`${name}.beta`)) as tf.Tensor5D;
+  // Conv bias, normalisation and activation together: one fused kernel each way on the cpu backend
+  // with the fast kernels, the original composite of tfjs ops elsewhere (kernels/norm.ts).
+  const convNormAct = (x: tf.Tensor5D, conv_: string, norm_: string): tf.Tensor5D => {
+    if (cfg.norm === 'none') return act(conv(x, conv_));
+    const y = tf.conv3d(x, get(`${conv_}.kernel`) as tf.Tensor5D, 1, 'same');
+    return normAffineActivate(y, as5d(`${conv_}.bias`), as5d(`${norm_}.gamma`), as5d(`${norm_}.beta`), {
+      axes: cfg.norm,
+      eps: cfg.normEps,
+      activation: cfg.activation,
+      leakySlope: cfg.leakySlope,
+    });
   };
   const conv = (x: tf.Tensor5D, name: string): tf.Tensor5D =>
     tf.add(tf.conv3d(x, get(`${name}.kernel`) as tf.Tensor5D, 1, 'same'), as5d(`${name}.bias`)) as tf.Tensor5D;
   // Its own tidy: the conv and norm temporaries go when the block ends instead of when apply()
   // does (at 96³ the whole forward's temporaries would be several GB); the tape keeps what
   // gradients need.
-  const block = (x: tf.Tensor5D, conv_: string, norm_: string): tf.Tensor5D => tf.tidy(() => act(normalise(conv(x, conv_), norm_)));
+  const block = (x: tf.Tensor5D, conv_: string, norm_: string): tf.Tensor5D => tf.tidy(() => convNormAct(x, conv_, norm_));
 
   const multiple = spatialMultiple(cfg);
   const apply = (x: tf.Tensor5D, tap?: UNetTap): tf.Tensor5D =>

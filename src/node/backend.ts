@@ -6,8 +6,13 @@
  * Dawn globals are installed first and the backend package is imported dynamically afterwards.
  */
 import * as tf from '@tensorflow/tfjs';
-import { registerFastKernels } from '../models/kernels/index.ts';
+import { configureKernelThreads, registerFastKernels, shutdownKernelThreads, type KernelThreadsInfo } from '../models/kernels/index.ts';
+import { kernelThreadCount, nodeKernelWorkerSpawner } from './kernelWorkers.ts';
 import { quietNodeBackendAdvice } from './tfjsAdvice.ts';
+import { enableRelaxedSimd } from './relaxedSimd.ts';
+
+// Before any kernel compiles, so the conv GEMM gets fused multiply-add (see relaxedSimd.ts).
+enableRelaxedSimd();
 
 export type BackendChoice = 'webgpu' | 'cpu' | 'auto';
 
@@ -20,6 +25,18 @@ export interface BackendInfo {
   fallbackReason?: string;
   /** 'fast' when the project's conv3d kernels replace tfjs's (FREETUMOR_STOCK_KERNELS=1 keeps stock). */
   kernels: 'fast' | 'stock';
+  /** The cpu conv kernels' threads (absent on webgpu and with stock kernels). */
+  threads?: KernelThreadsInfo;
+}
+
+export interface InitBackendOptions {
+  /**
+   * Threads for the cpu conv kernels; default FREETUMOR_THREADS, else all cores shared among
+   * `replicas`. 1 = single-threaded.
+   */
+  threads?: number;
+  /** Data-parallel replicas in this process (each gets its share of the cores). */
+  replicas?: number;
 }
 
 let webgpuProbe: Promise<{ ok: true; adapter: string } | { ok: false; reason: string }> | undefined;
@@ -71,13 +88,30 @@ export function probeWebGPU(): Promise<{ ok: true; adapter: string } | { ok: fal
  * falls back to cpu with the reason recorded. wasm is never chosen here: its 3-D gradients are
  * wrong in tfjs 4.22 (see assertTrainableBackend in src/models).
  */
-export async function initBackend(choice: BackendChoice = 'auto'): Promise<BackendInfo> {
+export async function initBackend(choice: BackendChoice = 'auto', opts: InitBackendOptions = {}): Promise<BackendInfo> {
   const info = await activate(choice);
   // The cpu backend also serves webgpu's CPU fallbacks, so it is quieted whichever is active.
   quietNodeBackendAdvice(tf.findBackend('cpu'));
   // After activation, so the webgpu backend's own kernels exist to be saved as the stock ones.
   const r = registerFastKernels({ backends: [info.backend] });
-  return { ...info, kernels: r.registered.length > 0 ? 'fast' : 'stock' };
+  const kernels = r.registered.length > 0 ? 'fast' : 'stock';
+  if (info.backend !== 'cpu' || kernels === 'stock') {
+    await shutdownKernelThreads();
+    return { ...info, kernels };
+  }
+  const threads = await configureCpuKernelThreads(opts);
+  return { ...info, kernels, threads };
+}
+
+/** (Re)configure the cpu conv kernels' threads, e.g. once the number of replicas is known. */
+export function configureCpuKernelThreads(opts: InitBackendOptions = {}): Promise<KernelThreadsInfo> {
+  return configureKernelThreads({ threads: kernelThreadCount(opts.threads, opts.replicas), spawn: nodeKernelWorkerSpawner });
+}
+
+/** "2 threads · SIMD FMA", or "1 thread (why not more)", for start-up lines. */
+export function kernelThreadsLabel(t: KernelThreadsInfo): string {
+  const fma = t.relaxedSimd === undefined ? '' : t.relaxedSimd ? ' · SIMD FMA' : ' · SIMD mul+add';
+  return `${t.threads} thread${t.threads === 1 ? '' : 's'}${t.reason ? ` (${t.reason})` : ''}${fma}`;
 }
 
 async function activate(choice: BackendChoice): Promise<Omit<BackendInfo, 'kernels'>> {

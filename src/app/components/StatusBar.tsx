@@ -1,5 +1,6 @@
 import { useEffect } from 'react';
 import { useStatusStore } from '../stores/statusStore.ts';
+import { threadsLabel } from '../compute/messages.ts';
 
 /** Info messages step aside after a while; errors stay until dismissed. */
 const INFO_MS = 10_000;
@@ -24,6 +25,7 @@ function Backend() {
   const tip = [
     backend.adapter ? `Adapter: ${backend.adapter}` : null,
     backend.isFallbackAdapter ? 'Software fallback adapter (no hardware GPU): expect slow compute.' : null,
+    backend.threads ? `CPU kernels on ${backend.threads.threads} of ${backend.threads.requested} requested threads${backend.threads.reason ? `: ${backend.threads.reason}` : ''}` : null,
     ...backend.failures.map((f) => `${f.name} failed: ${f.error}`),
   ]
     .filter(Boolean)
@@ -34,6 +36,12 @@ function Backend() {
       tfjs <strong data-testid="status-backend-name">{backend.name}</strong>
       {backend.adapter ? <span className="muted"> · {backend.adapter}</span> : null}
       {backend.isFallbackAdapter ? <span className="muted"> (software)</span> : null}
+      {backend.threads ? (
+        <span className="muted" data-testid="status-threads" data-threads={backend.threads.threads}>
+          {' '}
+          · {threadsLabel(backend.threads)}
+        </span>
+      ) : null}
     </span>
   );
 }

@@ -2,6 +2,7 @@
 import '@tensorflow/tfjs-backend-webgpu';
 import { firstWorkingBackend, type BackendFailure } from './startBackend.ts';
 import { BACKEND_ORDER, type AdapterSummary, type MainToWorker, type WorkerToMain } from './messages.ts';
+import { conv3dAcrossThreads } from './threadCheck.ts';
 
 interface GpuAdapterLike {
   info?: { vendor?: string; architecture?: string; device?: string; description?: string; isFallbackAdapter?: boolean };
@@ -31,14 +32,17 @@ async function describeAdapter(): Promise<AdapterSummary | null> {
   };
 }
 
-async function init(): Promise<void> {
+async function init(m: Extract<MainToWorker, { type: 'init' }>): Promise<void> {
   const failures: BackendFailure[] = [];
-  const got = await firstWorkingBackend(BACKEND_ORDER, failures);
+  const got = await firstWorkingBackend(m.backend ? [m.backend] : BACKEND_ORDER, failures, 0, m.threads);
   if (!got) return scope.postMessage({ type: 'backendFailed', failures });
   const adapter = got.name === 'webgpu' ? await describeAdapter().catch(() => null) : null;
-  scope.postMessage({ type: 'backend', backend: got.name, adapter, failures });
+  scope.postMessage({ type: 'backend', backend: got.name, adapter, threads: got.threads, failures });
 }
 
 scope.onmessage = (e) => {
-  if (e.data.type === 'init') void init();
+  if (e.data.type === 'init') void init(e.data);
 };
+
+// Read-only test aid (e2e/threads.spec.ts reaches it with Playwright's worker.evaluate).
+(self as unknown as { __ftwCompute?: unknown }).__ftwCompute = Object.freeze({ conv3dAcrossThreads });

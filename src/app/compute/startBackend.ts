@@ -4,7 +4,8 @@
  * counts — setBackend can succeed and the first kernel still fail. Worker-only: it imports tfjs.
  */
 import * as tf from '@tensorflow/tfjs';
-import { registerFastKernels } from '../../models/kernels/index.ts';
+import { registerFastKernels, type KernelThreadsInfo } from '../../models/kernels/index.ts';
+import { kernelThreadsOnce } from './kernelThreads.ts';
 
 export interface BackendFailure {
   name: string;
@@ -24,15 +25,23 @@ export async function useBackend(name: string): Promise<void> {
   if (out[0] !== 5 || out[2] !== 9) throw new Error(`wrong result ${Array.from(out)}`);
 }
 
+export interface WorkingBackend<N extends string> {
+  name: N;
+  index: number;
+  /** On cpu, the kernels' threads (every core when cross-origin isolated); null elsewhere. */
+  threads: KernelThreadsInfo | null;
+}
+
 /**
  * The first backend of `order` (from index `start`) that works, or null; every one that did not
- * is appended to `failures` with its reason.
+ * is appended to `failures` with its reason. On cpu the kernels' thread pool starts too, once per
+ * worker, with `threads` threads (default every core).
  */
-export async function firstWorkingBackend<N extends string>(order: readonly N[], failures: BackendFailure[], start = 0): Promise<{ name: N; index: number } | null> {
+export async function firstWorkingBackend<N extends string>(order: readonly N[], failures: BackendFailure[], start = 0, threads?: number): Promise<WorkingBackend<N> | null> {
   for (let i = start; i < order.length; i++) {
     try {
       await useBackend(order[i]);
-      return { name: order[i], index: i };
+      return { name: order[i], index: i, threads: order[i] === 'cpu' ? await kernelThreadsOnce(threads) : null };
     } catch (err) {
       failures.push({ name: order[i], error: message(err) });
     }

@@ -6,7 +6,7 @@ describe('statusStore', () => {
 
   it('moves from initialising to a backend or a failure', () => {
     expect(useStatusStore.getState().backendState).toBe('initialising');
-    useStatusStore.getState().setBackend({ name: 'webgpu', adapter: 'google / swiftshader', isFallbackAdapter: true, failures: [] });
+    useStatusStore.getState().setBackend({ name: 'webgpu', adapter: 'google / swiftshader', isFallbackAdapter: true, threads: null, failures: [] });
     expect(useStatusStore.getState()).toMatchObject({ backendState: 'ready', backend: { name: 'webgpu' } });
     useStatusStore.getState().setBackendFailed('cpu: boom');
     expect(useStatusStore.getState()).toMatchObject({ backendState: 'failed', backend: null, backendError: 'cpu: boom' });

@@ -7,6 +7,8 @@ export interface BackendInfo {
   /** e.g. "google / swiftshader", when WebGPU exposes it. */
   adapter: string | null;
   isFallbackAdapter: boolean | null;
+  /** On cpu, how many threads the kernels run on, and why fewer than requested; null elsewhere. */
+  threads: { threads: number; requested: number; reason: string | null } | null;
   /** Backends tried before this one, with the reason each failed. */
   failures: { name: string; error: string }[];
 }

@@ -19,7 +19,8 @@ import { Placement } from './placement.ts';
 import { LesionClient, lesionRequest } from './lesionClient.ts';
 import { VolumeClient } from './volumeClient.ts';
 import { DEFAULT_VOLUME_LIMITS, type VolumeLimits } from './volumeLimits.ts';
-import { addBackground, refreshAll } from './glRefresh.ts';
+import { addBackground, refreshAll, refreshBackground } from './glRefresh.ts';
+import { pace } from './pacedGl.ts';
 import { yieldToPage } from './chunkedCopy.ts';
 import type { ImageState, LabelStyle, PlacementClick, ViewerEvents, ViewerHost, VolumeSource } from './viewerTypes.ts';
 
@@ -58,6 +59,8 @@ export class ViewerController {
   async attach(canvas: HTMLCanvasElement): Promise<void> {
     const nv = new Niivue(niivueOptions());
     await nv.attachToCanvas(canvas);
+    // niivue's layer refreshes are queued and replayed a slab at a time (pacedGl.ts).
+    pace(nv);
     nv.setSliceType(SLICE_TYPE.MULTIPLANAR);
     nv.setRenderAzimuthElevation(...DEFAULT_AZIMUTH_ELEVATION);
     nv.onLocationChange = (loc) => this.handleLocation(loc as NiiVueLocation);
@@ -307,7 +310,7 @@ export class ViewerController {
     const nv = this.main;
     if (nv && this.img) {
       this.windowing.applyTo(this.img.volume, this.synthetic?.volume);
-      refreshAll(nv, 'window');
+      refreshBackground(nv, 'window');
       this.compare.setWindow(this.windowing.current);
     }
   }

@@ -1,6 +1,6 @@
 import { Niivue } from '@niivue/niivue';
 import { huVolume } from './derivedVolumes.ts';
-import { addBackground, attachNiivue, refreshAll, refreshOverlays } from './glRefresh.ts';
+import { addBackground, attachNiivue, refreshBackground, refreshOverlays } from './glRefresh.ts';
 import { LAYOUT_SLICE, niivueOptions } from './niivueSetup.ts';
 import { outlineVolume, type SyntheticCase } from './syntheticOverlay.ts';
 import type { Layout } from '../stores/viewStore.ts';
@@ -84,7 +84,7 @@ export class ComparePane {
     if (!v || !this.nv) return;
     v.cal_min = window.min;
     v.cal_max = window.max;
-    refreshAll(this.nv, 'compare window');
+    refreshBackground(this.nv, 'compare window');
   }
 
   setLayout(layout: Layout): void {

@@ -10,6 +10,7 @@
  * beyond the scan (past the outermost voxel's own extent) is `padValue`, within that half voxel the
  * edge voxel is repeated.
  */
+import { blend } from './resample.ts';
 import { spacingOf, type Mat4, type Vec3, type VoxelArray, type Volume } from '../volume.ts';
 
 export interface FieldOfView {
@@ -95,13 +96,7 @@ export function sampleFieldOfView(vol: Volume<VoxelArray>, centre: Vec3, fov: Fi
       for (let x = 0; x < n; x++, o++) {
         if (!ax.inside[x]) continue;
         const x0 = ax.lo[x], x1 = ax.hi[x], wx = ax.w[x];
-        const c00 = src[r00 + x0] + wx * (src[r00 + x1] - src[r00 + x0]);
-        const c01 = src[r01 + x0] + wx * (src[r01 + x1] - src[r01 + x0]);
-        const c10 = src[r10 + x0] + wx * (src[r10 + x1] - src[r10 + x0]);
-        const c11 = src[r11 + x0] + wx * (src[r11 + x1] - src[r11 + x0]);
-        const c0 = c00 + wy * (c01 - c00);
-        const c1 = c10 + wy * (c11 - c10);
-        out[o] = c0 + wz * (c1 - c0);
+        out[o] = blend(src, r00, r01, r10, r11, x0, x1, wx, wy, wz);
       }
     }
   }

@@ -70,6 +70,20 @@ function axisWeights(n: number, nOut: number, ratio: number, stride: number) {
   return { lo, hi, w };
 }
 
+/**
+ * Trilinear interpolation from four row starts (z0/z1 × y0/y1, flat offsets) and the two x
+ * offsets with their weights; shared by resampling and field-of-view sampling.
+ */
+export function blend(src: VoxelArray, r00: number, r01: number, r10: number, r11: number, x0: number, x1: number, wx: number, wy: number, wz: number): number {
+  const c00 = src[r00 + x0] + wx * (src[r00 + x1] - src[r00 + x0]);
+  const c01 = src[r01 + x0] + wx * (src[r01 + x1] - src[r01 + x0]);
+  const c10 = src[r10 + x0] + wx * (src[r10 + x1] - src[r10 + x0]);
+  const c11 = src[r11 + x0] + wx * (src[r11 + x1] - src[r11 + x0]);
+  const c0 = c00 + wy * (c01 - c00);
+  const c1 = c10 + wy * (c11 - c10);
+  return c0 + wz * (c1 - c0);
+}
+
 function trilinear(vol: Volume<VoxelArray>, dims: Vec3, ratio: Vec3): Float32Array {
   const [nx, ny, nz] = vol.dims;
   const ax = axisWeights(nx, dims[0], ratio[0], 1);
@@ -85,13 +99,7 @@ function trilinear(vol: Volume<VoxelArray>, dims: Vec3, ratio: Vec3): Float32Arr
       const r00 = z0 + y0, r01 = z0 + y1, r10 = z1 + y0, r11 = z1 + y1;
       for (let x = 0; x < dims[0]; x++) {
         const x0 = ax.lo[x], x1 = ax.hi[x], wx = ax.w[x];
-        const c00 = src[r00 + x0] + wx * (src[r00 + x1] - src[r00 + x0]);
-        const c01 = src[r01 + x0] + wx * (src[r01 + x1] - src[r01 + x0]);
-        const c10 = src[r10 + x0] + wx * (src[r10 + x1] - src[r10 + x0]);
-        const c11 = src[r11 + x0] + wx * (src[r11 + x1] - src[r11 + x0]);
-        const c0 = c00 + wy * (c01 - c00);
-        const c1 = c10 + wy * (c11 - c10);
-        out[o++] = c0 + wz * (c1 - c0);
+        out[o++] = blend(src, r00, r01, r10, r11, x0, x1, wx, wy, wz);
       }
     }
   }

@@ -6,9 +6,12 @@
  *   registerFastKernels()            override Conv3D, Conv3DBackpropInputV2, Conv3DBackpropFilterV2
  *                                    (and, on cpu, fast paths of Add/Sub/Multiply/RealDiv, Sum,
  *                                    Mean, Relu, Step, SplitV, Concat, Transpose, MaxPool3D(+Grad);
- *                                    src/models/unet.ts then upsamples with tf.conv3dTranspose)
+ *                                    src/models/unet.ts then upsamples with tf.conv3dTranspose),
+ *                                    and adds cpu's fused normalisation kernels (./norm.ts)
  *   registerFastKernels({ backends: ['cpu'] })   only some backends
  *   restoreStockKernels()            put tfjs's own kernels back (they are saved, never lost)
+ *   configureKernelThreads({ threads, spawn })   run the cpu conv kernels on several threads
+ *                                    (cpu/threads.ts; bit-identical results for any count)
  *
  * The stock kernels stay the default for comparison when the environment variable
  * FREETUMOR_STOCK_KERNELS=1 is set (Node) or `{ stock: true }` is passed: registerFastKernels
@@ -21,6 +24,7 @@ import * as tf from '@tensorflow/tfjs';
 import { cpuConv3D, cpuConv3DBackpropFilterV2, cpuConv3DBackpropInputV2 } from './cpu/register.ts';
 import { cpuAdd, cpuMean, cpuMultiply, cpuRealDiv, cpuRelu, cpuStep, cpuSub, cpuSum } from './cpu/channelOps.ts';
 import { cpuConcat, cpuMaxPool3D, cpuMaxPool3DGrad, cpuSplitV, cpuTranspose } from './cpu/layoutOps.ts';
+import { CPU_NORM_KERNELS } from './cpu/normKernels.ts';
 import { webgpuConv3D, webgpuConv3DBackpropFilterV2, webgpuConv3DBackpropInputV2 } from './webgpu/register.ts';
 
 export type FastBackend = 'cpu' | 'webgpu';
@@ -105,6 +109,13 @@ export function registerFastKernels(opts: RegisterOptions = {}): RegisterResult 
       tf.registerKernel({ ...stock, kernelFunc: factories[backend][name](stock.kernelFunc) });
       result.registered.push(key);
     }
+    // Kernels tfjs does not have (fused normalisation, used by ./norm.ts): added, not replaced.
+    if (backend === 'cpu') {
+      for (const cfg of CPU_NORM_KERNELS) {
+        if (!tf.getKernel(cfg.kernelName, 'cpu')) tf.registerKernel(cfg);
+        result.registered.push(`cpu_${cfg.kernelName}`);
+      }
+    }
   }
   return result;
 }
@@ -117,6 +128,9 @@ export function restoreStockKernels(backends?: FastBackend[]): void {
     tf.registerKernel(cfg);
     stockConfigs.delete(key);
   }
+  if (!backends || backends.includes('cpu')) {
+    for (const cfg of CPU_NORM_KERNELS) if (tf.getKernel(cfg.kernelName, 'cpu')) tf.unregisterKernel(cfg.kernelName, 'cpu');
+  }
 }
 
 /** Whether `backend`'s kernels are currently the fast ones. */
@@ -125,4 +139,6 @@ export function fastKernelsActive(backend: FastBackend): boolean {
 }
 
 export { fastConv3dAvailable } from './cpu/conv3d.ts';
+export { configureKernelThreads, kernelThreadsInfo, shutdownKernelThreads } from './cpu/threads.ts';
+export type { KernelThreadsInfo, KernelWorkerLike, KernelWorkerSpawner } from './cpu/threads.ts';
 export { registerConv3dTransposeGradient } from './gradients.ts';

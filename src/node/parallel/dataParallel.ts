@@ -96,7 +96,7 @@ export class DataParallel {
     if (!Number.isInteger(opts.devices) || opts.devices < 2) throw new Error(`data-parallel needs ≥ 2 devices, got ${opts.devices}`);
     const workers: ReplicaWorker[] = [];
     for (let r = 1; r < opts.devices; r++) {
-      const setup: ReplicaSetup = { replica: r, backend: opts.backend, tsModule: new URL('./worker.ts', import.meta.url).href };
+      const setup: ReplicaSetup = { replica: r, backend: opts.backend, tsModule: new URL('./worker.ts', import.meta.url).href, replicas: opts.devices };
       workers.push(new ReplicaWorker(new Worker(new URL('../data/tsWorker.mjs', import.meta.url), { workerData: setup }), r));
     }
     try {

@@ -5,7 +5,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { stringFlag, type FlagSpec, type ParsedArgs } from '../args.ts';
-import type { BackendInfo } from '../backend.ts';
+import { configureCpuKernelThreads, type BackendInfo } from '../backend.ts';
 import { CliError } from '../cliTypes.ts';
 import { DataParallel } from './dataParallel.ts';
 
@@ -69,6 +69,8 @@ export async function resolveDevices(args: ParsedArgs, info: BackendInfo, label:
 /** The worker replicas for N > 1 (null for one device: the single-device path runs unchanged). */
 export async function openDataParallel(n: number, info: BackendInfo, label: string, totalSteps: number, verifyEvery: number): Promise<DataParallel | null> {
   if (n < 2) return null;
+  // Replica 0 started with every core for its kernel threads; now it shares them with n − 1 others.
+  if (info.threads) info.threads = await configureCpuKernelThreads({ replicas: n });
   try {
     const pool = await DataParallel.start({ devices: n, backend: info.backend, label, totalSteps, verifyEvery });
     process.stderr.write(`${label}: ${n} replicas ready — ${[info.adapter, ...pool.adapters].map((a, i) => `${i}: ${info.backend} ${a}`).join('; ')}\n`);

@@ -8,6 +8,8 @@ export interface ReplicaSetup {
   replica: number;
   backend: BackendChoice;
   tsModule: string;
+  /** Replicas in the process, so each takes its share of the cores for its cpu kernel threads. */
+  replicas?: number;
 }
 
 export type ReplicaRequest =

@@ -26,7 +26,7 @@ function dispose(): void {
 
 async function handle(m: ReplicaRequest): Promise<ReplicaReply> {
   if (m.type === 'init') {
-    const info = await initBackend(setup.backend);
+    const info = await initBackend(setup.backend, { replicas: setup.replicas });
     return { type: 'ready', backend: info.backend, adapter: info.adapter };
   }
   if (m.type === 'load') {

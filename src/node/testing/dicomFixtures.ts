@@ -6,13 +6,12 @@
  * encoder ships with the project). Node only; not part of the public API.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import dcmjs from 'dcmjs';
 import type { DicomFileInput } from '../../core/dicom/types.ts';
+import { SHARED_DATA } from '../sharedData.ts';
 
-const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-export const SHARED_DATA = join(process.env.FTW_SHARED ? resolve(process.env.FTW_SHARED) : resolve(REPO_ROOT, '..', 'shared'), 'data');
+export { SHARED_DATA };
 /** 20-slice CT, JPEG 2000 lossless, 512×512, 0.9765625 mm, 2 mm slices. */
 export const CT_J2K_DIR = join(SHARED_DATA, 'totalsegmentator-dicom', 'example_ct_dicom');
 /** TotalSegmentator's labels of that series, as NIfTI on dcm2niix's grid. */

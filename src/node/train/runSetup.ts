@@ -17,7 +17,7 @@ import {
   type NetworkConfig,
 } from '../../models/index.ts';
 import { listFlag, numberFlag, stringFlag, type FlagSpec, type ParsedArgs } from '../args.ts';
-import { initBackend, type BackendChoice, type BackendInfo } from '../backend.ts';
+import { initBackend, kernelThreadsLabel, type BackendChoice, type BackendInfo } from '../backend.ts';
 import { activeBufferLimit, deviceLimitRefusal, type PlannedPass } from '../../models/deviceLimits.ts';
 import { CliError } from '../cliTypes.ts';
 import { loadConfig, parseSet, preprocessOf, readConfigFile, type RunConfig } from '../config.ts';
@@ -113,7 +113,8 @@ export async function startBackend(choice: BackendChoice, label: string): Promis
   } catch (e) {
     throw new CliError((e as Error).message);
   }
-  process.stderr.write(`${label}: backend ${info.backend} (${info.adapter}${'kernels' in info ? `, ${String((info as { kernels?: string }).kernels)} conv3d kernels` : ''})${info.fallbackReason ? ` — webgpu unavailable: ${info.fallbackReason}` : ''}\n`);
+  const kernels = `${info.kernels} conv3d kernels${info.threads ? ` · ${kernelThreadsLabel(info.threads)}` : ''}`;
+  process.stderr.write(`${label}: backend ${info.backend} (${info.adapter} · ${kernels})${info.fallbackReason ? ` — webgpu unavailable: ${info.fallbackReason}` : ''}\n`);
   return info;
 }
 

@@ -1,18 +1,24 @@
 /**
  * 3-D convolution and its two gradients over channels-last Float32Arrays (NDHWC, filters
- * [fd, fh, fw, in, out] as tfjs lays them out), on the WebAssembly SIMD products in wasmGemm.ts.
- * Dilation is 1 (the callers fall back to tfjs's kernels otherwise). Single-threaded: tfjs
- * kernels are synchronous, and blocking the caller on worker threads needs Atomics.wait, which
- * browsers forbid on the main thread.
+ * [fd, fh, fw, in, out] as tfjs lays them out), on the WebAssembly SIMD products in wasmGemm.ts,
+ * split into tasks that run on the kernel thread pool when one is configured (threads.ts).
+ * Dilation is 1 (the callers fall back to tfjs's kernels otherwise).
  *
- * Per output plane (b, od), the fD input planes it reads are copied into a zero-padded slab in
- * the module's memory, and the products read patches straight from the slab:
+ * The input is copied once, zero-padded, into the module's memory, and the products read patches
+ * straight from it (the patch matrix, 27× the input, is never written):
  *   forward:          Y[P, out]  = Xcol[P, K] · W[K, out]   (K = fd·fh·fw·in; gemm, A gathered)
- *   backprop filter:  dW[K, out] = Xcolᵀ[K, P] · dY[P, out] (gemmT, inner dimension over voxels)
+ *                     tasks: chunks of output rows
+ *   backprop filter:  dW[K, out] = Σ_planes Xcolᵀ[K, P] · dY[P, out]  (gemmT over voxels)
+ *                     tasks: blocks of K rows, each looping over all planes in order
  *   backprop input:   stride 1: dX = correlate(dY, W flipped and transposed), a forward pass;
- *                     stride > 1: dXcol[P, K] = dY · Wᵀ in chunks sized for L2, then col2im.
+ *                     stride > 1: dXcol[P, K] = dY · Wᵀ in chunks sized for L2 (the tasks),
+ *                     then col2im on the calling thread.
+ * Each output element is summed by one task in a fixed order, so results do not depend on the
+ * thread count, and they equal the per-plane single-threaded kernels these replaced.
  */
-import { WasmArena, wasmGemm, type WasmGemm } from './wasmGemm.ts';
+import { GemmJob, MAX_TASKS, type GemmRunner } from './threadPool.ts';
+import { kernelRunner } from './threads.ts';
+import type { WasmArena } from './wasmGemm.ts';
 
 export interface Conv3DGeom {
   batch: number;
@@ -32,18 +38,34 @@ function chunkRows(k: number, p: number): number {
   return Math.min(rows, (p + 3) & ~3);
 }
 
-let arena: WasmArena | undefined;
-function engine(): { w: WasmGemm; a: WasmArena } {
-  const w = wasmGemm();
-  if (!w) throw new Error('WebAssembly SIMD is unavailable: the fast conv3d kernels cannot run');
-  arena ??= new WasmArena(w);
-  arena.reset();
-  return { w, a: arena };
+/**
+ * Output rows per forward task: enough tasks to share among threads (and to balance a loaded
+ * machine), few enough that per-task overhead stays negligible. Independent of the thread count.
+ */
+function forwardTaskRows(p: number): number {
+  const rows = Math.ceil(p / 64 / 4) * 4;
+  return Math.min(4096, Math.max(64, rows, Math.ceil(p / MAX_TASKS / 4) * 4));
+}
+
+/**
+ * Filter-gradient tasks per thread. Each task streams the whole input and dY once, so few tasks
+ * keep the traffic low (16 per thread cost 2× the CPU time of 1–3 at 32³ × 32); two per thread
+ * let the others cover a thread that another process slows down. One thread: one task, the
+ * old plane-by-plane order over all of K. (Any split gives the same bits: gemmT rows are
+ * independent.)
+ */
+const FILTER_TASKS_PER_THREAD = 2;
+
+function engine(): { r: GemmRunner; a: WasmArena } {
+  const r = kernelRunner();
+  if (!r) throw new Error('WebAssembly SIMD is unavailable: the fast conv3d kernels cannot run');
+  r.arena.reset();
+  return { r, a: r.arena };
 }
 
 /** Whether these kernels can run in this engine. */
 export function fastConv3dAvailable(): boolean {
-  return wasmGemm() !== null;
+  return kernelRunner() !== null;
 }
 
 /** Pack rows [r0, r0+rows) of a row-major [*, n] matrix into 8-column panels at f[dst]. */
@@ -61,70 +83,105 @@ function packPanels(src: Float32Array, srcOff: number, rows: number, n: number, 
   }
 }
 
+/** The padded input's extents: big enough for every patch, and for the input with its leading padding. */
+function paddedDims(g: Conv3DGeom): { Dp: number; Hp: number; Wp: number } {
+  return {
+    Dp: Math.max(g.inD + g.padD, (g.outD - 1) * g.sD + g.fD),
+    Hp: Math.max(g.inH + g.padH, (g.outH - 1) * g.sH + g.fH),
+    Wp: Math.max(g.inW + g.padW, (g.outW - 1) * g.sW + g.fW),
+  };
+}
+
+/** Copy x [batch, inD, inH, inW, inC] zero-padded into the arena; returns its byte address. */
+function padInput(x: Float32Array, g: Conv3DGeom, a: WasmArena): number {
+  const { Dp, Hp, Wp } = paddedDims(g);
+  const { inD, inH, inW, inC } = g;
+  const floats = g.batch * Dp * Hp * Wp * inC;
+  const pX = a.alloc(floats);
+  const f = a.f32();
+  const fx = pX >>> 2;
+  f.fill(0, fx, fx + floats);
+  const rowLen = inW * inC;
+  for (let b = 0; b < g.batch; b++)
+    for (let id = 0; id < inD; id++)
+      for (let ih = 0; ih < inH; ih++) {
+        const src = ((b * inD + id) * inH + ih) * rowLen;
+        f.set(x.subarray(src, src + rowLen), fx + (((b * Dp + id + g.padD) * Hp + ih + g.padH) * Wp + g.padW) * inC);
+      }
+  return pX;
+}
+
+/**
+ * Row table: byte address of each output voxel's patch corner in the padded input at pX, for all
+ * P = batch·outD·outH·outW voxels in order, then `extra` entries repeating the first (pad rows
+ * whose results are ignored). Returns its address.
+ */
+function voxelRows(g: Conv3DGeom, pX: number, extra: number, a: WasmArena): number {
+  const { Dp, Hp, Wp } = paddedDims(g);
+  const { outD, outH, outW, inC } = g;
+  const P = g.batch * outD * outH * outW;
+  const pR = a.alloc(P + extra);
+  const iv = a.i32();
+  let i = pR >>> 2;
+  for (let b = 0; b < g.batch; b++)
+    for (let od = 0; od < outD; od++)
+      for (let oh = 0; oh < outH; oh++) {
+        const base = pX + (((b * Dp + od * g.sD) * Hp + oh * g.sH) * Wp) * inC * 4;
+        for (let ow = 0; ow < outW; ow++) iv[i++] = base + ow * g.sW * inC * 4;
+      }
+  for (let e = 0; e < extra; e++) iv[i++] = iv[pR >>> 2];
+  return pR;
+}
+
 /**
  * y = x ⋆ w (cross-correlation), with w as a row-major [K, outC] matrix, as an implicit GEMM:
- * per output plane (b, od) the fD input planes it reads are copied once into a zero-padded slab,
- * and the kernel reads patch rows straight from the slab through a row table (one entry per
- * output voxel, the same for every plane) and a segment table (one entry per (fd, fh) tap pair).
- * The patch matrix, 27× the input, is never written.
+ * the kernel reads patch rows straight from the padded input through the row table and a
+ * segment table (one entry per (fd, fh) tap pair, each a contiguous run over (fw, channels)).
  */
 function correlate(x: Float32Array, w: Float32Array, g: Conv3DGeom, y: Float32Array): Float32Array {
-  const { w: m, a } = engine();
-  const { inD, inH, inW, inC, outD, outH, outW, fD, fH, fW, sD, sH, sW } = g;
+  const { r: run, a } = engine();
+  const { inC, outD, outH, outW, fD, fH, fW } = g;
+  const { Hp, Wp } = paddedDims(g);
   const K = fD * fH * fW * inC;
   const N = g.outC;
   const panels = (N + 7) >> 3;
   const np = panels * 8;
-  const Hp = Math.max(inH + g.padH, (outH - 1) * sH + fH);
-  const Wp = Math.max(inW + g.padW, (outW - 1) * sW + fW);
-  const plane = outH * outW;
-  const rows4 = (plane + 3) & ~3;
-  const slabFloats = fD * Hp * Wp * inC;
+  const P = g.batch * outD * outH * outW;
+  const P4 = (P + 3) & ~3;
+  if (P === 0 || N === 0) return y;
   const pB = a.alloc(panels * K * 8);
-  const pS = a.alloc(slabFloats);
-  const pR = a.alloc(rows4);
+  packPanels(w, 0, K, N, a.f32(), pB >>> 2);
+  const pX = padInput(x, g, a);
+  const pR = voxelRows(g, pX, P4 - P, a);
   const pT = a.alloc(fD * fH);
-  const pC = a.alloc(rows4 * np);
+  const pC = a.alloc(P4 * np);
   const f = a.f32();
   const iv = a.i32();
-  packPanels(w, 0, K, N, f, pB >>> 2);
-  for (let r = 0; r < rows4; r++) {
-    const oh = r < plane ? Math.floor(r / outW) : 0;
-    const ow = r < plane ? r % outW : 0;
-    iv[(pR >>> 2) + r] = pS + ((oh * sH * Wp + ow * sW) * inC) * 4;
-  }
   for (let fd = 0; fd < fD; fd++) for (let fh = 0; fh < fH; fh++) iv[(pT >>> 2) + fd * fH + fh] = (fd * Hp + fh) * Wp * inC * 4;
+  const fc = pC >>> 2;
+  f.fill(0, fc, fc + P4 * np);
   // Keep each call's share of packed filter within ~256 KiB so it stays in L2 for wide layers.
   const group = Math.max(1, Math.floor((1 << 16) / (K * 8)));
-  const fs = pS >>> 2;
-  const fc = pC >>> 2;
-  const rowLen = inW * inC;
-  for (let b = 0; b < g.batch; b++) {
-    for (let od = 0; od < outD; od++) {
-      f.fill(0, fs, fs + slabFloats);
-      for (let fd = 0; fd < fD; fd++) {
-        const id = od * sD - g.padD + fd;
-        if (id < 0 || id >= inD) continue;
-        for (let ih = 0; ih < inH; ih++) {
-          const src = ((b * inD + id) * inH + ih) * rowLen;
-          f.set(x.subarray(src, src + rowLen), fs + ((fd * Hp + ih + g.padH) * Wp + g.padW) * inC);
-        }
-      }
-      f.fill(0, fc, fc + rows4 * np);
-      for (let j = 0; j < panels; j += group) {
-        const pj = Math.min(group, panels - j);
-        m.gemm(pR, rows4 >>> 2, pT, fD * fH, fW * inC, pB + j * K * 32, pj, K * 32, 32, pC + j * 32, np * 4);
-      }
-      const d = (b * outD + od) * plane * N;
-      if (np === N) {
-        y.set(f.subarray(fc, fc + plane * N), d);
-      } else {
-        for (let r = 0; r < plane; r++) {
-          const s0 = fc + r * np;
-          const d0 = d + r * N;
-          for (let c = 0; c < N; c++) y[d0 + c] = f[s0 + c];
-        }
-      }
+  const rowsPerTask = forwardTaskRows(P);
+  const job = new GemmJob();
+  job.flops = 2 * P * K * N;
+  for (let r0 = 0; r0 < P4; r0 += rowsPerTask) {
+    const rows = Math.min(rowsPerTask, P4 - r0);
+    job.task();
+    for (let j = 0; j < panels; j += group) {
+      const pj = Math.min(group, panels - j);
+      job.gemm(pR + r0 * 4, rows >>> 2, pT, fD * fH, fW * inC, pB + j * K * 32, pj, K * 32, 32, pC + (r0 * np + j * 8) * 4, np * 4);
+    }
+  }
+  run.run(job);
+  const out = a.f32();
+  if (np === N) {
+    y.set(out.subarray(fc, fc + P * N));
+  } else {
+    for (let r = 0; r < P; r++) {
+      const s0 = fc + r * np;
+      const d0 = r * N;
+      for (let c = 0; c < N; c++) y[d0 + c] = out[s0 + c];
     }
   }
   return y;
@@ -136,34 +193,30 @@ export function conv3dForward(x: Float32Array, w: Float32Array, g: Conv3DGeom): 
 }
 
 /**
- * dW [fd, fh, fw, in, out] from the layer input x and the output gradient dy. Per output plane
- * the fD input planes are copied into a padded slab (as in correlate) and gemmT accumulates
- * dW[k, n] += Σ_voxels slab[voxel + tap k] · dY[voxel, n] straight from it: no patch matrix.
+ * dW [fd, fh, fw, in, out] from the layer input x and the output gradient dy: gemmT accumulates
+ * dW[k, n] += Σ_voxels x_padded[voxel + tap k] · dY[voxel, n] straight from the padded input,
+ * one call per output plane (b, od), planes in order; a task owns a block of k rows.
  */
 export function conv3dBackpropFilter(x: Float32Array, dy: Float32Array, g: Conv3DGeom): Float32Array {
-  const { w: m, a } = engine();
-  const { inD, inH, inW, inC, outD, outH, outW, fD, fH, fW, sD, sH, sW } = g;
+  const { r: run, a } = engine();
+  const { inC, outD, outH, outW, fD, fH, fW } = g;
+  const { Hp, Wp } = paddedDims(g);
   const K = fD * fH * fW * inC;
   const K4 = (K + 3) & ~3;
   const N = g.outC;
   const panels = (N + 7) >> 3;
   const np = panels * 8;
-  const Hp = Math.max(inH + g.padH, (outH - 1) * sH + fH);
-  const Wp = Math.max(inW + g.padW, (outW - 1) * sW + fW);
   const plane = outH * outW;
-  const slabFloats = fD * Hp * Wp * inC;
-  const pS = a.alloc(slabFloats);
-  const pR = a.alloc(plane);
+  const planes = g.batch * outD;
+  const dw = new Float32Array(K * N);
+  if (plane * planes === 0 || N === 0) return dw;
+  const pX = padInput(x, g, a);
+  const pR = voxelRows(g, pX, 0, a);
   const pK = a.alloc(K4);
-  const pB = a.alloc(panels * plane * 8);
+  const pB = a.alloc(planes * panels * plane * 8);
   const pC = a.alloc(K4 * np);
   const f = a.f32();
   const iv = a.i32();
-  for (let r = 0; r < plane; r++) {
-    const oh = Math.floor(r / outW);
-    const ow = r % outW;
-    iv[(pR >>> 2) + r] = pS + ((oh * sH * Wp + ow * sW) * inC) * 4;
-  }
   for (let k = 0; k < K4; k++) {
     const kk = k < K ? k : 0;
     const ci = kk % inC;
@@ -173,27 +226,23 @@ export function conv3dBackpropFilter(x: Float32Array, dy: Float32Array, g: Conv3
     const fd = Math.floor(t / (fW * fH));
     iv[(pK >>> 2) + k] = (((fd * Hp + fh) * Wp + fw) * inC + ci) * 4;
   }
-  const fs = pS >>> 2;
+  for (let q = 0; q < planes; q++) packPanels(dy, q * plane * N, plane, N, f, (pB >>> 2) + q * panels * plane * 8);
   const fc = pC >>> 2;
   f.fill(0, fc, fc + K4 * np);
-  const rowLen = inW * inC;
-  for (let b = 0; b < g.batch; b++) {
-    for (let od = 0; od < outD; od++) {
-      f.fill(0, fs, fs + slabFloats);
-      for (let fd = 0; fd < fD; fd++) {
-        const id = od * sD - g.padD + fd;
-        if (id < 0 || id >= inD) continue;
-        for (let ih = 0; ih < inH; ih++) {
-          const src = ((b * inD + id) * inH + ih) * rowLen;
-          f.set(x.subarray(src, src + rowLen), fs + ((fd * Hp + ih + g.padH) * Wp + g.padW) * inC);
-        }
-      }
-      packPanels(dy, (b * outD + od) * plane * N, plane, N, f, pB >>> 2);
-      m.gemmT(pR, plane, pK, K4 >>> 2, pB, panels, plane * 32, pC, np * 4);
+  const quads = K4 >>> 2;
+  const perTask = Math.ceil(quads / (run.threads === 1 ? 1 : FILTER_TASKS_PER_THREAD * run.threads));
+  const job = new GemmJob();
+  job.flops = 2 * plane * planes * K * N;
+  for (let q0 = 0; q0 < quads; q0 += perTask) {
+    const nq = Math.min(perTask, quads - q0);
+    job.task();
+    for (let q = 0; q < planes; q++) {
+      job.gemmT(pR + q * plane * 4, plane, pK + q0 * 16, nq, pB + q * panels * plane * 32, panels, plane * 32, pC + q0 * 4 * np * 4, np * 4);
     }
   }
-  const dw = new Float32Array(K * N);
-  for (let k = 0; k < K; k++) for (let c = 0; c < N; c++) dw[k * N + c] = f[fc + k * np + c];
+  run.run(job);
+  const out = a.f32();
+  for (let k = 0; k < K; k++) for (let c = 0; c < N; c++) dw[k * N + c] = out[fc + k * np + c];
   return dw;
 }
 
@@ -225,18 +274,26 @@ function backpropInputStride1(dy: Float32Array, w: Float32Array, g: Conv3DGeom):
   return correlate(dy, wt, gt, new Float32Array(g.batch * g.inD * g.inH * g.inW * inC));
 }
 
+/** Floats of dXcol kept per round of parallel chunks before col2im (128 MiB). */
+const COL2IM_ROUND_FLOATS = 1 << 25;
+
 function backpropInputCol2im(dy: Float32Array, w: Float32Array, g: Conv3DGeom): Float32Array {
-  const { w: m, a } = engine();
+  const { r: run, a } = engine();
   const { inD, inH, inW, inC, outD, outH, outW, outC, fD, fH, fW } = g;
   const K = fD * fH * fW * inC;
   const panels = (K + 7) >> 3;
   const kp = panels * 8;
   const P = g.batch * outD * outH * outW;
+  const dx = new Float32Array(g.batch * inD * inH * inW * inC);
+  if (P === 0 || K === 0) return dx;
+  const P4 = (P + 3) & ~3;
   const pc = chunkRows(kp, P);
+  // Chunks of one round are multiplied in parallel, then scattered in order by the caller.
+  const round = Math.max(pc, Math.floor(COL2IM_ROUND_FLOATS / kp / pc) * pc);
   const pB = a.alloc(panels * outC * 8);
-  const pA = a.alloc(pc * outC);
-  const pC = a.alloc(pc * kp);
-  const pR = a.plainRows(pA, outC * 4, pc);
+  const pA = a.alloc(P4 * outC);
+  const pC = a.alloc(Math.min(round, P4) * kp);
+  const pR = a.plainRows(pA, outC * 4, P);
   const pT = a.zeroSeg();
   const f = a.f32();
   // Wᵀ [outC, K] packed: panel j, row co, column c holds w[(j·8 + c)·outC + co].
@@ -247,18 +304,24 @@ function backpropInputCol2im(dy: Float32Array, w: Float32Array, g: Conv3DGeom): 
         const k = j * 8 + c;
         f[fb + (j * outC + co) * 8 + c] = k < K ? w[k * outC + co] : 0;
       }
-  const dx = new Float32Array(g.batch * inD * inH * inW * inC);
   const fa = pA >>> 2;
+  f.set(dy.subarray(0, P * outC), fa);
+  f.fill(0, fa + P * outC, fa + P4 * outC);
   const fc = pC >>> 2;
-  for (let p0 = 0; p0 < P; p0 += pc) {
-    const rows = Math.min(pc, P - p0);
-    const rows4 = (rows + 3) & ~3;
-    f.fill(0, fa, fa + rows4 * outC);
-    f.set(dy.subarray(p0 * outC, (p0 + rows) * outC), fa);
-    f.fill(0, fc, fc + rows4 * kp);
-    m.gemm(pR, rows4 >>> 2, pT, 1, outC, pB, panels, outC * 32, 32, pC, kp * 4);
-    for (let r = 0; r < rows; r++) {
-      const p = p0 + r;
+  for (let s0 = 0; s0 < P; s0 += round) {
+    const sRows = Math.min(round, P - s0);
+    const sRows4 = (sRows + 3) & ~3;
+    f.fill(0, fc, fc + sRows4 * kp);
+    const job = new GemmJob();
+    job.flops = 2 * sRows * outC * K;
+    for (let p0 = s0; p0 < s0 + sRows; p0 += pc) {
+      const rows4 = (Math.min(pc, s0 + sRows - p0) + 3) & ~3;
+      job.task().gemm(pR + p0 * 4, rows4 >>> 2, pT, 1, outC, pB, panels, outC * 32, 32, pC + (p0 - s0) * kp * 4, kp * 4);
+    }
+    run.run(job);
+    const out = a.f32();
+    for (let r = 0; r < sRows; r++) {
+      const p = s0 + r;
       const ow = p % outW;
       let q = (p - ow) / outW;
       const oh = q % outH;
@@ -271,7 +334,7 @@ function backpropInputCol2im(dy: Float32Array, w: Float32Array, g: Conv3DGeom): 
       const wLo = Math.max(0, -w0);
       const wHi = Math.min(fW, inW - w0);
       if (wHi <= wLo) continue;
-      const run = (wHi - wLo) * inC;
+      const n = (wHi - wLo) * inC;
       const row = fc + r * kp;
       for (let fd = 0; fd < fD; fd++) {
         const id = d0 + fd;
@@ -281,7 +344,7 @@ function backpropInputCol2im(dy: Float32Array, w: Float32Array, g: Conv3DGeom): 
           if (ih < 0 || ih >= inH) continue;
           const dst = (((b * inD + id) * inH + ih) * inW + w0 + wLo) * inC;
           const src = row + ((fd * fH + fh) * fW + wLo) * inC;
-          for (let t = 0; t < run; t++) dx[dst + t] += f[src + t];
+          for (let t = 0; t < n; t++) dx[dst + t] += out[src + t];
         }
       }
     }
