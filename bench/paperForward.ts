@@ -21,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { createGenerator, createSegmentor, PRESETS, type Network } from '../src/models/index.ts';
 import { assertFitsDevice } from '../src/models/deviceLimits.ts';
 import { initBackend, type BackendChoice } from '../src/node/backend.ts';
-import { runProcess } from './runProcess.ts';
+import { lastJson, runProcess } from './runProcess.ts';
 
 type Net = 'unet' | 'swinunetr';
 const NET_NAME: Record<Net, string> = { unet: 'G: paper U-Net, 3 outputs', swinunetr: 'S: SwinUNETR fs48 v2, 7 outputs' };
@@ -78,12 +78,6 @@ async function child(net: Net, backend: BackendChoice, size: number): Promise<vo
   model.dispose();
   x.dispose();
 }
-
-
-const lastJson = (s: string): Record<string, unknown> | null => {
-  const line = s.trim().split('\n').reverse().find((l) => l.startsWith('{'));
-  return line ? (JSON.parse(line) as Record<string, unknown>) : null;
-};
 
 async function nodeRun(net: Net, backend: string, size: number, limitS: number): Promise<Result> {
   const where = `Node ${backend}`;

@@ -26,9 +26,9 @@ import { fileURLToPath } from 'node:url';
 import { countParams, createSegmentor, makePreset, segmentorOptimizer, segmentorStep, type PresetName, type UNetConfig } from '../src/models/index.ts';
 import { assertFitsDevice } from '../src/models/deviceLimits.ts';
 import { Rng } from '../src/core/random.ts';
-import { initBackend, type BackendChoice } from '../src/node/backend.ts';
-import { machineLine } from './machine.ts';
-import { runProcess, type ProcessRun } from './runProcess.ts';
+import { initBackend, kernelThreadsLabel, type BackendChoice } from '../src/node/backend.ts';
+import { machineLine, median } from './machine.ts';
+import { lastJson, runProcess, type ProcessRun } from './runProcess.ts';
 
 function flag(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -92,12 +92,12 @@ async function child(): Promise<void> {
     times.push((performance.now() - t0) / 1000);
   }
   const out = {
-    seconds: times.sort((a, b) => a - b)[times.length >> 1],
+    seconds: median(times),
     times,
     loss,
     params: countParams(cfg),
     peakRssMiB: process.resourceUsage().maxRSS / 1024,
-    backend: `${info.backend} (${info.adapter}, ${info.kernels} kernels${threadsOf(info)})`,
+    backend: `${info.backend} (${info.adapter}, ${info.kernels} kernels${info.threads ? `, ${kernelThreadsLabel(info.threads)}` : ''})`,
   };
   process.stdout.write(`${JSON.stringify(out)}\n`);
   S.dispose();
@@ -107,17 +107,8 @@ async function child(): Promise<void> {
   process.exit(0);
 }
 
-/** ", N threads" when initBackend reports the cpu kernels' threads. */
-function threadsOf(info: object): string {
-  const t = (info as { threads?: { threads: number; reason?: string } }).threads;
-  return t ? `, ${t.threads} thread${t.threads === 1 ? '' : 's'}${t.reason ? ` (${t.reason})` : ''}` : '';
-}
 
 
-const lastJson = (s: string): Record<string, unknown> | null => {
-  const line = s.trim().split('\n').reverse().find((l) => l.startsWith('{'));
-  return line ? (JSON.parse(line) as Record<string, unknown>) : null;
-};
 
 export interface StepResult {
   where: string;

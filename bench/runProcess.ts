@@ -1,4 +1,4 @@
-/** A child process with a wall-clock limit, its output collected (the paper benchmarks' runner). */
+/** A child process with a wall-clock limit, its output collected, and its JSON result (the paper benchmarks' runner). */
 import { spawn } from 'node:child_process';
 
 export interface ProcessRun {
@@ -28,4 +28,10 @@ export function runProcess(cmd: string, args: string[], limitS: number, env: Nod
       resolve({ code, stdout, stderr, timedOut, seconds: (performance.now() - t0) / 1000 });
     });
   });
+}
+
+/** The last line of a child's output that is a JSON object (its result), or null. */
+export function lastJson(s: string): Record<string, unknown> | null {
+  const line = s.trim().split('\n').reverse().find((l) => l.startsWith('{'));
+  return line ? (JSON.parse(line) as Record<string, unknown>) : null;
 }

@@ -180,16 +180,15 @@ export function createUNet(cfg: UNetConfig, weights?: Map<string, tf.Tensor>): U
   // with the fast kernels, the original composite of tfjs ops elsewhere (kernels/norm.ts).
   const convNormAct = (x: tf.Tensor5D, conv_: string, norm_: string): tf.Tensor5D => {
     if (cfg.norm === 'none') return act(conv(x, conv_));
-    const y = tf.conv3d(x, get(`${conv_}.kernel`) as tf.Tensor5D, 1, 'same');
-    return normAffineActivate(y, as5d(`${conv_}.bias`), as5d(`${norm_}.gamma`), as5d(`${norm_}.beta`), {
+    return normAffineActivate(convNoBias(x, conv_), as5d(`${conv_}.bias`), as5d(`${norm_}.gamma`), as5d(`${norm_}.beta`), {
       axes: cfg.norm,
       eps: cfg.normEps,
       activation: cfg.activation,
       leakySlope: cfg.leakySlope,
     });
   };
-  const conv = (x: tf.Tensor5D, name: string): tf.Tensor5D =>
-    tf.add(tf.conv3d(x, get(`${name}.kernel`) as tf.Tensor5D, 1, 'same'), as5d(`${name}.bias`)) as tf.Tensor5D;
+  const convNoBias = (x: tf.Tensor5D, name: string): tf.Tensor5D => tf.conv3d(x, get(`${name}.kernel`) as tf.Tensor5D, 1, 'same');
+  const conv = (x: tf.Tensor5D, name: string): tf.Tensor5D => tf.add(convNoBias(x, name), as5d(`${name}.bias`)) as tf.Tensor5D;
   // Its own tidy: the conv and norm temporaries go when the block ends instead of when apply()
   // does (at 96³ the whole forward's temporaries would be several GB); the tape keeps what
   // gradients need.

@@ -363,12 +363,16 @@ export function pace(nv: Niivue, options: PacingOptions = {}): PacedGl {
   const drawScene = inner.drawScene.bind(nv);
   const rgbaTex = inner.rgbaTex.bind(nv);
   const canvas = nv.canvas;
-  const mark = () => {
+  // One idle waiter per busy period, not one per drawScene (niivue draws on every pointer move).
+  const clear = () => {
     if (!canvas) return;
+    if (p.busy) void p.idle().then(clear);
+    else delete canvas.dataset.gpuBusy;
+  };
+  const mark = () => {
+    if (!canvas || canvas.dataset.gpuBusy) return;
     canvas.dataset.gpuBusy = 'true';
-    void p.idle().then(() => {
-      if (!p.busy) delete canvas.dataset.gpuBusy;
-    });
+    void p.idle().then(clear);
   };
   inner.refreshLayers = (v, layer) => {
     mark();

@@ -21,6 +21,7 @@
  * @tensorflow/tfjs-backend-webgpu is imported) is skipped; call again after importing it.
  */
 import * as tf from '@tensorflow/tfjs';
+import { envVar } from './env.ts';
 import { cpuConv3D, cpuConv3DBackpropFilterV2, cpuConv3DBackpropInputV2 } from './cpu/register.ts';
 import { cpuAdd, cpuMean, cpuMultiply, cpuRealDiv, cpuRelu, cpuStep, cpuSub, cpuSum } from './cpu/channelOps.ts';
 import { cpuConcat, cpuMaxPool3D, cpuMaxPool3DGrad, cpuSplitV, cpuTranspose } from './cpu/layoutOps.ts';
@@ -84,8 +85,7 @@ export interface RegisterResult {
 }
 
 function stockFlag(): boolean {
-  const p = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process;
-  const v = p?.env?.FREETUMOR_STOCK_KERNELS;
+  const v = envVar('FREETUMOR_STOCK_KERNELS');
   return v !== undefined && v !== '' && v !== '0';
 }
 

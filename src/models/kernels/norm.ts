@@ -10,6 +10,7 @@
  * (add bias, tf.moments, sub, rsqrt, mul, add, activation), so those backends compute what they did.
  */
 import * as tf from '@tensorflow/tfjs';
+import { envVar } from './env.ts';
 import { NORM_ACT, NORM_ACT_GRAD, type NormActivation, type NormActAttrs } from './cpu/normKernels.ts';
 
 export type { NormActivation } from './cpu/normKernels.ts';
@@ -23,8 +24,7 @@ export interface NormActOptions {
 }
 
 function fusedNormFlag(): boolean {
-  const p = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process;
-  return p?.env?.FREETUMOR_FUSED_NORM !== '0';
+  return envVar('FREETUMOR_FUSED_NORM') !== '0';
 }
 
 /** Whether normAffineActivate(x, …) will take the fused kernels now. */

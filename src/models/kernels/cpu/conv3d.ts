@@ -44,7 +44,8 @@ function chunkRows(k: number, p: number): number {
  */
 function forwardTaskRows(p: number): number {
   const rows = Math.ceil(p / 64 / 4) * 4;
-  return Math.min(4096, Math.max(64, rows, Math.ceil(p / MAX_TASKS / 4) * 4));
+  // The MAX_TASKS floor goes last: beyond 4096 rows × MAX_TASKS voxels it must win over the cap.
+  return Math.max(Math.min(4096, Math.max(64, rows)), Math.ceil(p / MAX_TASKS / 4) * 4);
 }
 
 /**

@@ -185,23 +185,18 @@ export class PoolRunner implements GemmRunner {
     if (!mod) throw new Error('this engine has no WebAssembly threads (shared memory) with SIMD');
     const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true });
     const pool = new PoolRunner(sharedGemm(mod, memory), [], opts.stallMs ?? 30_000, opts.callerWorks ?? true);
-    const errors: string[] = [];
     try {
       for (let k = 1; k < threads; k++) {
         const worker = spawn(THREAD_WORKER_SOURCE);
         pool.workers.push(worker);
-        worker.onError((e) => {
-          const msg = `kernel worker ${k}: ${e.message}`;
-          errors.push(msg);
-          pool.noteError(msg);
-        });
+        worker.onError((e) => pool.noteError(`kernel worker ${k}: ${e.message}`));
         worker.postMessage({ type: 'init', module: mod, memory, index: k });
       }
       const deadline = now() + (opts.startMs ?? 20_000);
       for (;;) {
         const states = pool.workers.map((_, i) => Atomics.load(pool.ctrl, CTRL.STATE + i + 1));
         if (states.some((s) => s === 2) || Atomics.load(pool.ctrl, CTRL.FAILED)) throw new Error(pool.failedMessage());
-        if (errors.length) throw new Error(errors[0]);
+        if (pool.failure) throw new Error(pool.failure);
         if (states.every((s) => s === 1)) return pool;
         if (now() > deadline) throw new Error(`${states.filter((s) => s !== 1).length} kernel worker(s) did not start within ${opts.startMs ?? 20_000} ms`);
         await new Promise((r) => setTimeout(r, 5));

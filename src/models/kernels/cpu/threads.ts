@@ -54,15 +54,14 @@ export async function configureKernelThreads(opts: { threads: number; spawn: Ker
   const requested = opts.threads;
   if (!Number.isInteger(requested) || requested < 1) throw new Error(`kernel threads must be a positive integer, got ${requested}`);
   await shutdownKernelThreads();
-  const keepRelaxed = { relaxedSimd: relaxedSimdAvailable() };
   if (requested === 1) {
-    info = { threads: 1, requested, ...keepRelaxed };
-    return info;
+    info = { threads: 1, requested };
+    return kernelThreadsInfo();
   }
   const why = unavailableReason();
   if (why) {
-    info = { threads: 1, requested, reason: why, ...keepRelaxed };
-    return info;
+    info = { threads: 1, requested, reason: why };
+    return kernelThreadsInfo();
   }
   try {
     const p = await PoolRunner.start(requested, opts.spawn, opts);
@@ -72,11 +71,11 @@ export async function configureKernelThreads(opts: { threads: number; spawn: Ker
       info = { ...info, threads: 1, reason };
     };
     pool = p;
-    info = { threads: requested, requested, ...keepRelaxed };
+    info = { threads: requested, requested };
   } catch (e) {
-    info = { threads: 1, requested, reason: (e as Error).message, ...keepRelaxed };
+    info = { threads: 1, requested, reason: (e as Error).message };
   }
-  return info;
+  return kernelThreadsInfo();
 }
 
 export function kernelThreadsInfo(): KernelThreadsInfo {
@@ -87,8 +86,7 @@ export function kernelThreadsInfo(): KernelThreadsInfo {
 export async function shutdownKernelThreads(): Promise<void> {
   const p = pool;
   pool = null;
-  info = { ...info, threads: 1, requested: 1, reason: undefined };
-  delete info.reason;
+  info = { threads: 1, requested: 1 };
   if (p) await p.shutdown();
 }
 
